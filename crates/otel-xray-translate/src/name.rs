@@ -1,0 +1,211 @@
+//! Segment names and namespaces (`translation.md` §6, Differs (a)).
+
+use std::borrow::Cow;
+
+use otel_xray_model::limits::MAX_NAME_BYTES;
+use unicode_general_category::{GeneralCategory, get_general_category};
+
+use crate::keys;
+use crate::view::{Attr, ResourceRef, SpanKind, find_str};
+
+/// Whether X-Ray allows `c` in a segment name: ASCII space, digits, Unicode letters (`\p{L}`)
+/// and `_ . : / % & # = + - @`.
+fn allowed(c: char) -> bool {
+    if c.is_ascii() {
+        return c.is_ascii_alphanumeric()
+            || matches!(c, ' ' | '_' | '.' | ':' | '/' | '%' | '&' | '#' | '=' | '+' | '-' | '@');
+    }
+    // `char::is_alphabetic` is wider than `\p{L}` (it admits combining marks and letter numbers),
+    // so the general category decides.
+    matches!(
+        get_general_category(c),
+        GeneralCategory::UppercaseLetter
+            | GeneralCategory::LowercaseLetter
+            | GeneralCategory::TitlecaseLetter
+            | GeneralCategory::ModifierLetter
+            | GeneralCategory::OtherLetter
+    )
+}
+
+/// The character filter and 200-byte cut of `fixSegmentName`, without the `span` fallback.
+/// Returns an empty string when nothing is left.
+pub fn sanitize_name(name: &str) -> Cow<'_, str> {
+    let clean: Cow<'_, str> = if name.chars().all(allowed) {
+        Cow::Borrowed(name)
+    } else {
+        Cow::Owned(name.chars().filter(|&c| allowed(c)).collect())
+    };
+    if clean.len() <= MAX_NAME_BYTES {
+        return clean;
+    }
+    // Keep the first 200 bytes; an incomplete trailing UTF-8 sequence becomes U+FFFD, as in the
+    // reference.
+    let cut = &clean.as_bytes()[..MAX_NAME_BYTES];
+    Cow::Owned(String::from_utf8_lossy(cut).into_owned())
+}
+
+/// `fixSegmentName`: [`sanitize_name`], then `span` when nothing is left.
+pub fn fix_segment_name(name: &str) -> Cow<'_, str> {
+    let clean = sanitize_name(name);
+    if clean.is_empty() { Cow::Borrowed("span") } else { clean }
+}
+
+/// Strips the AWS SDK prefix of an `aws.remote.service` value: `AWS.SDK.` or, failing that, `AWS::`.
+pub fn trim_aws_sdk_prefix(name: &str) -> &str {
+    name.strip_prefix("AWS.SDK.")
+        .or_else(|| name.strip_prefix("AWS::"))
+        .unwrap_or(name)
+}
+
+/// The host of a database connection string (`jdbc:` removed), when it parses as a URL with a
+/// host name.
+fn db_host(connection_string: &str) -> Option<String> {
+    let s = connection_string.strip_prefix("jdbc:").unwrap_or(connection_string);
+    let url = url::Url::parse(s).ok()?;
+    let host = url.host_str()?;
+    // IPv6 hosts come back bracketed from `url`; Go's Hostname() strips the brackets.
+    let host = host.strip_prefix('[').and_then(|h| h.strip_suffix(']')).unwrap_or(host);
+    (!host.is_empty()).then(|| host.to_owned())
+}
+
+/// Name and namespace computed inside the pipeline (step 13), from the original attributes.
+pub(crate) struct NameAndNamespace<'a> {
+    pub name: Cow<'a, str>,
+    pub namespace: Option<&'static str>,
+}
+
+/// Picks the name and namespace of §6.
+pub(crate) fn name_and_namespace<'a>(
+    span_name: &'a str,
+    kind: SpanKind,
+    attrs: &[Attr<'a>],
+    resource: &ResourceRef<'a>,
+    is_aws_sdk: bool,
+) -> NameAndNamespace<'a> {
+    let mut namespace: Option<&'static str> = None;
+    let pick = |candidate: &'a str| -> Option<Cow<'a, str>> {
+        if candidate.is_empty() {
+            return None;
+        }
+        let c = sanitize_name(candidate);
+        (!c.is_empty()).then_some(c)
+    };
+    let mut name: Option<Cow<'a, str>> = None;
+    if kind == SpanKind::Server {
+        name = pick(find_str(attrs, keys::AWS_LOCAL_SERVICE));
+    }
+    if name.is_none() && kind == SpanKind::Internal && find_str(attrs, keys::AWS_SPAN_KIND) == keys::LOCAL_ROOT {
+        name = pick(find_str(attrs, keys::AWS_LOCAL_SERVICE));
+    }
+    if name.is_none() && kind.is_outgoing_or_consumer() {
+        let remote = find_str(attrs, keys::AWS_REMOTE_SERVICE);
+        name = pick(if is_aws_sdk {
+            trim_aws_sdk_prefix(remote)
+        } else {
+            remote
+        });
+    }
+    if name.is_none() {
+        name = pick(find_str(attrs, keys::PEER_SERVICE));
+    }
+    if is_aws_sdk {
+        namespace = Some("aws");
+    }
+    if name.is_none() {
+        name = pick(find_str(attrs, keys::AWS_SERVICE));
+        if name.is_some() && namespace.is_none() {
+            namespace = Some("aws");
+        }
+    }
+    if name.is_none() {
+        let db = find_str(attrs, keys::DB_NAME);
+        if !db.is_empty() {
+            name = match db_host(find_str(attrs, keys::DB_CONNECTION_STRING)) {
+                Some(host) => {
+                    let full = format!("{db}@{host}");
+                    let c = sanitize_name(&full);
+                    (!c.is_empty()).then(|| Cow::Owned(c.into_owned()))
+                }
+                None => pick(db),
+            };
+        }
+    }
+    if name.is_none() && kind == SpanKind::Server {
+        name = pick(find_str(&resource.attributes, keys::SERVICE_NAME));
+    }
+    for key in [keys::RPC_SERVICE, keys::HTTP_HOST, keys::NET_PEER_NAME] {
+        if name.is_some() {
+            break;
+        }
+        name = pick(find_str(attrs, key));
+    }
+    let name = name.unwrap_or_else(|| fix_segment_name(span_name));
+    if namespace.is_none() && kind == SpanKind::Client {
+        namespace = Some("remote");
+    }
+    NameAndNamespace { name, namespace }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fix_segment_name_examples_of_the_spec() {
+        assert_eq!(
+            fix_segment_name("EP @ test_15.testing-d\u{00F6}main.org#GO"),
+            "EP @ test_15.testing-d\u{00F6}main.org#GO"
+        );
+        assert_eq!(
+            fix_segment_name("<subDomain>.example.com,1413"),
+            "subDomain.example.com1413"
+        );
+        assert_eq!(fix_segment_name("<>"), "span");
+        assert_eq!(fix_segment_name("a\\b"), "ab");
+        assert_eq!(fix_segment_name("tab\there"), "tabhere");
+    }
+
+    #[test]
+    fn long_names_are_cut_at_200_bytes() {
+        let long = "x".repeat(300);
+        assert_eq!(fix_segment_name(&long).len(), 200);
+        // 199 ASCII bytes then a 2-byte letter: the cut splits it and U+FFFD replaces the half.
+        let split = format!("{}é", "a".repeat(199));
+        let fixed = fix_segment_name(&split);
+        assert!(fixed.ends_with('\u{FFFD}'));
+        assert!(fixed.starts_with(&"a".repeat(199)));
+    }
+
+    #[test]
+    fn combining_marks_are_not_letters() {
+        // U+0301 COMBINING ACUTE ACCENT is alphabetic in Rust's sense but not \p{L}.
+        assert_eq!(fix_segment_name("e\u{0301}"), "e");
+    }
+
+    #[test]
+    fn aws_sdk_prefixes() {
+        assert_eq!(trim_aws_sdk_prefix("AWS.SDK.DynamoDb"), "DynamoDb");
+        assert_eq!(trim_aws_sdk_prefix("AWS::DynamoDB"), "DynamoDB");
+        assert_eq!(trim_aws_sdk_prefix("DynamoDB"), "DynamoDB");
+    }
+
+    #[test]
+    fn db_hosts() {
+        assert_eq!(
+            db_host("jdbc:mysql://db.dev.example.com:3306").as_deref(),
+            Some("db.dev.example.com")
+        );
+        assert_eq!(db_host("localhost:5432"), None);
+        assert_eq!(db_host(""), None);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn sanitized_names_are_short_and_clean(s in "\\PC{0,400}") {
+            let n = fix_segment_name(&s);
+            proptest::prop_assert!(!n.is_empty());
+            proptest::prop_assert!(n.len() <= MAX_NAME_BYTES + 3);
+            proptest::prop_assert!(n.chars().all(|c| allowed(c) || c == '\u{FFFD}'));
+        }
+    }
+}

@@ -1,0 +1,1 @@
+//! Test, example and benchmark support for the otel-xray workspace.
