@@ -95,16 +95,16 @@ impl<'a, V> KeyedList<'a, V> {
         if self.0.len() < 2 {
             return;
         }
-        // A stable sort keeps equal keys in insertion order, so the last of each run wins.
+        // A stable sort keeps equal keys in insertion order; `dedup_by` keeps the first of a run,
+        // so the later value is swapped into it: the last entry of each key wins.
         self.0.sort_by(|a, b| a.0.cmp(&b.0));
-        let mut out: Vec<(Cow<'a, str>, V)> = Vec::with_capacity(self.0.len());
-        for entry in self.0.drain(..) {
-            match out.last_mut() {
-                Some(last) if last.0 == entry.0 => *last = entry,
-                _ => out.push(entry),
+        self.0.dedup_by(|later, kept| {
+            let same = later.0 == kept.0;
+            if same {
+                std::mem::swap(&mut later.1, &mut kept.1);
             }
-        }
-        self.0 = out;
+            same
+        });
     }
 
     /// Iterates over the entries in list order.

@@ -28,6 +28,8 @@ pub struct ResourceContext<'a> {
     pub aws: Option<Aws<'a>>,
     /// `telemetry.sdk.language`, which picks the stack-trace parser.
     pub language: &'a str,
+    /// `otel.resource.<key>` for each resource attribute, computed once.
+    pub prefixed_keys: Vec<String>,
 }
 
 impl<'a> ResourceContext<'a> {
@@ -63,12 +65,14 @@ impl<'a> ResourceContext<'a> {
         });
         let aws = (!non_aws).then(|| base_aws(r, platform, log_groups));
         let language = find_str(r, TELEMETRY_SDK_LANGUAGE);
+        let prefixed_keys = r.iter().map(|a| format!("{RESOURCE_PREFIX}{}", a.key)).collect();
         Self {
             resource,
             origin,
             service,
             aws,
             language,
+            prefixed_keys,
         }
     }
 }
@@ -185,7 +189,7 @@ fn log_groups_of<'a>(r: &[Attr<'a>], option: &'a [String]) -> Vec<LogGroup<'a>> 
 
 /// Builds the span's `aws` block (§9) and consumes the keys of §4 step 7.
 pub(crate) fn make_aws<'a>(
-    ctx: &ResourceContext<'a>,
+    ctx: &'a ResourceContext<'a>,
     attrs: &[Attr<'a>],
     consumed: &mut [Consumed],
 ) -> Option<Aws<'a>> {
@@ -215,7 +219,7 @@ pub(crate) fn make_aws<'a>(
         consumed[i] = Consumed::Structured;
     }
     let base = ctx.aws.as_ref()?;
-    let mut aws = base.clone();
+    let mut aws = reborrow(base);
     if let Some(a) = account_id {
         aws.account_id = opt(a);
     }
@@ -240,4 +244,58 @@ pub(crate) fn make_aws<'a>(
         _ => {}
     }
     Some(aws)
+}
+
+fn rb<'a>(c: &'a Option<Cow<'a, str>>) -> Option<Cow<'a, str>> {
+    c.as_deref().map(Cow::Borrowed)
+}
+
+/// A copy of the resource's `aws` block whose strings borrow from it (no string is copied).
+fn reborrow<'a>(a: &'a Aws<'a>) -> Aws<'a> {
+    Aws {
+        account_id: rb(&a.account_id),
+        operation: None,
+        region: None,
+        request_id: None,
+        queue_url: None,
+        table_name: None,
+        table_names: Vec::new(),
+        retries: None,
+        ec2: a.ec2.as_ref().map(|e| Ec2 {
+            instance_id: rb(&e.instance_id),
+            availability_zone: rb(&e.availability_zone),
+            instance_size: rb(&e.instance_size),
+            ami_id: rb(&e.ami_id),
+        }),
+        ecs: a.ecs.as_ref().map(|e| Ecs {
+            container: rb(&e.container),
+            container_id: rb(&e.container_id),
+            availability_zone: rb(&e.availability_zone),
+            container_arn: rb(&e.container_arn),
+            cluster_arn: rb(&e.cluster_arn),
+            task_arn: rb(&e.task_arn),
+            task_family: rb(&e.task_family),
+            launch_type: rb(&e.launch_type),
+        }),
+        eks: a.eks.as_ref().map(|e| Eks {
+            cluster_name: rb(&e.cluster_name),
+            pod: rb(&e.pod),
+            container_id: rb(&e.container_id),
+        }),
+        elastic_beanstalk: a.elastic_beanstalk.as_ref().map(|e| ElasticBeanstalk {
+            environment_name: rb(&e.environment_name),
+            version_label: rb(&e.version_label),
+            deployment_id: e.deployment_id,
+        }),
+        xray: a.xray.as_ref().map(|x| XRay {
+            sdk: rb(&x.sdk),
+            sdk_version: rb(&x.sdk_version),
+            auto_instrumentation: x.auto_instrumentation,
+        }),
+        cloudwatch_logs: a
+            .cloudwatch_logs
+            .iter()
+            .map(|l| LogGroup { log_group: Cow::Borrowed(&l.log_group), arn: rb(&l.arn) })
+            .collect(),
+    }
 }

@@ -129,7 +129,7 @@ impl Translator {
     pub fn translate_into<'a>(
         &'a self,
         span: &SpanRef<'a>,
-        ctx: &ResourceContext<'a>,
+        ctx: &'a ResourceContext<'a>,
         options: BatchOptions,
         ids: &mut dyn IdSource,
         out: &mut DocumentBatch,

@@ -100,7 +100,7 @@ impl Translator {
     pub fn translate_span<'a>(
         &'a self,
         span: &SpanRef<'a>,
-        ctx: &ResourceContext<'a>,
+        ctx: &'a ResourceContext<'a>,
         now_unix_secs: u64,
         ids: &mut dyn IdSource,
         mut emit: impl FnMut(Segment<'a>),

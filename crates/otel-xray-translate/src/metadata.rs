@@ -55,7 +55,8 @@ pub fn sanitize_annotation_key(key: &str, allow_dot: bool) -> Cow<'_, str> {
 /// Inputs of the user/annotations/metadata step.
 pub(crate) struct AnnotationInput<'s, 'a> {
     pub attrs: &'s [Attr<'a>],
-    pub resource: &'s [Attr<'a>],
+    pub resource: &'a [Attr<'a>],
+    pub resource_keys: &'a [String],
     pub store_resource: bool,
     pub is_subsegment: bool,
     pub indexed: &'s KeySet,
@@ -109,12 +110,11 @@ pub(crate) fn make_annotations<'a>(input: &AnnotationInput<'_, 'a>, consumed: &m
     let mut namespaces: Metadata<'a> = KeyedList::new();
 
     if input.store_resource {
-        for a in input.resource {
-            let key = format!("{RESOURCE_PREFIX}{}", a.key);
-            if a.value.is_scalar() && (input.index_all || in_set(&key)) {
+        for (a, key) in input.resource.iter().zip(input.resource_keys) {
+            let key: &'a str = key;
+            if a.value.is_scalar() && (input.index_all || in_set(key)) {
                 if let Some(v) = annotation_value(a.value) {
-                    let k = sanitize_annotation_key(&key, input.allow_dot).into_owned();
-                    out.annotations.push(k, v);
+                    out.annotations.push(sanitize_annotation_key(key, input.allow_dot), v);
                 }
             } else if a.value != Value::Empty {
                 default_entries.push(key, meta_value(a.value));

@@ -79,7 +79,7 @@ struct Run<'s, 'a> {
 
 fn make_segment<'a>(
     run: Run<'_, 'a>,
-    ctx: &ResourceContext<'a>,
+    ctx: &'a ResourceContext<'a>,
     prepared: &Prepared,
     ids: &mut dyn IdSource,
     now_unix_secs: u64,
@@ -128,7 +128,10 @@ fn make_segment<'a>(
     // 7. aws
     seg.aws = make_aws(ctx, attrs, &mut consumed);
     // 8. service
-    seg.service = ctx.service.clone();
+    seg.service = ctx.service.as_ref().map(|sv| otel_xray_model::Service {
+        version: sv.version.as_deref().map(Cow::Borrowed),
+        ..otel_xray_model::Service::default()
+    });
     // 9. sql
     seg.sql = make_sql(span.name, attrs, &mut consumed, cfg.db_conventions);
     // 10. special attributes: indexed keys used by steps 4-9 are put back.
@@ -144,6 +147,7 @@ fn make_segment<'a>(
         &AnnotationInput {
             attrs,
             resource: &ctx.resource.attributes,
+            resource_keys: &ctx.prefixed_keys,
             store_resource,
             is_subsegment,
             indexed: &prepared.indexed,
@@ -188,7 +192,7 @@ fn make_segment<'a>(
 /// Translates one span into its one or two documents (§3), handing each to `emit` in order.
 pub(crate) fn translate_span<'a>(
     span: &SpanRef<'a>,
-    ctx: &ResourceContext<'a>,
+    ctx: &'a ResourceContext<'a>,
     prepared: &Prepared,
     ids: &mut dyn IdSource,
     now_unix_secs: u64,
