@@ -1,1 +1,3 @@
 //! Test, example and benchmark support for the otel-xray workspace.
+
+pub mod workload;

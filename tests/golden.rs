@@ -37,7 +37,10 @@ fn serverless_orders() -> ExportTraceServiceRequest {
         span(1, 1, "POST /orders", SpanKind::Server)
             .times(0, 120)
             .attr("http.request.method", s("POST"))
-            .attr("url.full", s("https://abc123.execute-api.eu-west-1.amazonaws.com/prod/orders"))
+            .attr(
+                "url.full",
+                s("https://abc123.execute-api.eu-west-1.amazonaws.com/prod/orders"),
+            )
             .attr("http.response.status_code", i(201))
             .attr("user_agent.original", s("Mozilla/5.0 (X11; Linux x86_64)"))
             .attr("client.address", s("203.0.113.7"))
@@ -68,7 +71,10 @@ fn serverless_orders() -> ExportTraceServiceRequest {
             .attr("aws.region", s("eu-west-1"))
             .attr("messaging.system", s("aws_sqs"))
             .attr("messaging.destination.name", s("orders-queue"))
-            .attr("aws.queue.url", s("https://sqs.eu-west-1.amazonaws.com/123456789012/orders-queue"))
+            .attr(
+                "aws.queue.url",
+                s("https://sqs.eu-west-1.amazonaws.com/123456789012/orders-queue"),
+            )
             .attr("http.response.status_code", i(200))
             .build(),
     ];
@@ -116,8 +122,14 @@ fn fastapi_postgres() -> ExportTraceServiceRequest {
         kv("cloud.platform", s("aws_ecs")),
         kv("cloud.availability_zone", s("eu-west-1a")),
         kv("aws.ecs.launchtype", s("fargate")),
-        kv("aws.ecs.cluster.arn", s("arn:aws:ecs:eu-west-1:123456789012:cluster/prod")),
-        kv("aws.ecs.task.arn", s("arn:aws:ecs:eu-west-1:123456789012:task/prod/0f9e8d7c")),
+        kv(
+            "aws.ecs.cluster.arn",
+            s("arn:aws:ecs:eu-west-1:123456789012:cluster/prod"),
+        ),
+        kv(
+            "aws.ecs.task.arn",
+            s("arn:aws:ecs:eu-west-1:123456789012:task/prod/0f9e8d7c"),
+        ),
         kv("container.name", s("dashboard")),
         kv("container.id", s("0f9e8d7c6b5a")),
         kv("telemetry.sdk.name", s("opentelemetry")),
@@ -150,7 +162,10 @@ fn fastapi_postgres() -> ExportTraceServiceRequest {
             .attr("db.system", s("postgresql"))
             .attr("db.name", s("dashboard"))
             .attr("db.user", s("app_ro"))
-            .attr("db.statement", s("SELECT id, title, layout FROM dashboards WHERE id = $1"))
+            .attr(
+                "db.statement",
+                s("SELECT id, title, layout FROM dashboards WHERE id = $1"),
+            )
             .attr("db.connection_string", s("postgresql://db.internal:5432"))
             .attr("net.peer.name", s("db.internal"))
             .attr("net.peer.port", i(5432))
@@ -235,7 +250,14 @@ fn exceptions_in_three_languages() -> ExportTraceServiceRequest {
     request(vec![
         resource_spans(
             res("checkout-java", "java"),
-            vec![failing(5, 40, "POST /checkout", "java.lang.IllegalStateException", "payment declined", JAVA_TRACE)],
+            vec![failing(
+                5,
+                40,
+                "POST /checkout",
+                "java.lang.IllegalStateException",
+                "payment declined",
+                JAVA_TRACE,
+            )],
         ),
         resource_spans(
             res("users-py", "python"),
@@ -308,7 +330,10 @@ fn check(flow: &str, req: ExportTraceServiceRequest, config: TranslatorConfig) {
 
 #[test]
 fn serverless_orders_flow() {
-    let config = TranslatorConfig { indexed_attributes: vec!["order.id".into()], ..TranslatorConfig::default() };
+    let config = TranslatorConfig {
+        indexed_attributes: vec!["order.id".into()],
+        ..TranslatorConfig::default()
+    };
     check("serverless_orders", serverless_orders(), config);
 }
 
@@ -324,10 +349,18 @@ fn outbound_http_503_flow() {
 
 #[test]
 fn exceptions_flow() {
-    check("exceptions", exceptions_in_three_languages(), TranslatorConfig::default());
+    check(
+        "exceptions",
+        exceptions_in_three_languages(),
+        TranslatorConfig::default(),
+    );
 }
 
 #[test]
 fn application_signals_flow() {
-    check("application_signals", application_signals_split(), TranslatorConfig::default());
+    check(
+        "application_signals",
+        application_signals_split(),
+        TranslatorConfig::default(),
+    );
 }

@@ -16,43 +16,136 @@ use rand::SeedableRng;
 
 /// Keys the translator treats specially, so generated spans exercise every rule.
 const KEYS: &[&str] = &[
-    "aws.local.service", "aws.remote.service", "aws.remote.operation", "remoteTarget", "K8s.RemoteNamespace",
-    "aws.span.kind", "peer.service", "aws.service", "rpc.system", "rpc.service", "rpc.method", "http.method",
-    "http.request.method", "http.client_ip", "http.user_agent", "http.status_code", "http.response.status_code",
-    "http.url", "url.full", "http.scheme", "http.host", "http.target", "http.server_name", "net.host.port",
-    "host.name", "net.host.name", "net.peer.name", "net.peer.port", "net.peer.ip", "network.peer.address",
-    "client.address", "url.path", "url.query", "server.address", "server.port", "http.status_text",
-    "message.type", "messaging.message_payload_size_bytes", "aws.operation", "aws.account_id", "aws.region",
-    "aws.request_id", "aws.queue.url", "aws.table.name", "messaging.url", "aws.dynamodb.table_names",
-    "db.system", "db.name", "db.statement", "db.user", "db.connection_string", "enduser.id",
-    "aws.xray.annotations", "aws.xray.metadata.default", "aws.xray.metadata.custom", "otel.events",
-    "messaging.system", "messaging.destination.name", "custom.key", "weird key!é",
+    "aws.local.service",
+    "aws.remote.service",
+    "aws.remote.operation",
+    "remoteTarget",
+    "K8s.RemoteNamespace",
+    "aws.span.kind",
+    "peer.service",
+    "aws.service",
+    "rpc.system",
+    "rpc.service",
+    "rpc.method",
+    "http.method",
+    "http.request.method",
+    "http.client_ip",
+    "http.user_agent",
+    "http.status_code",
+    "http.response.status_code",
+    "http.url",
+    "url.full",
+    "http.scheme",
+    "http.host",
+    "http.target",
+    "http.server_name",
+    "net.host.port",
+    "host.name",
+    "net.host.name",
+    "net.peer.name",
+    "net.peer.port",
+    "net.peer.ip",
+    "network.peer.address",
+    "client.address",
+    "url.path",
+    "url.query",
+    "server.address",
+    "server.port",
+    "http.status_text",
+    "message.type",
+    "messaging.message_payload_size_bytes",
+    "aws.operation",
+    "aws.account_id",
+    "aws.region",
+    "aws.request_id",
+    "aws.queue.url",
+    "aws.table.name",
+    "messaging.url",
+    "aws.dynamodb.table_names",
+    "db.system",
+    "db.name",
+    "db.statement",
+    "db.user",
+    "db.connection_string",
+    "enduser.id",
+    "aws.xray.annotations",
+    "aws.xray.metadata.default",
+    "aws.xray.metadata.custom",
+    "otel.events",
+    "messaging.system",
+    "messaging.destination.name",
+    "custom.key",
+    "weird key!é",
 ];
 
 const RESOURCE_KEYS: &[&str] = &[
-    "service.name", "cloud.provider", "cloud.platform", "host.id", "k8s.cluster.name", "service.instance.id",
-    "aws.ecs.launchtype", "aws.log.group.arns", "aws.log.group.names", "telemetry.sdk.language",
-    "telemetry.sdk.name", "service.version",
+    "service.name",
+    "cloud.provider",
+    "cloud.platform",
+    "host.id",
+    "k8s.cluster.name",
+    "service.instance.id",
+    "aws.ecs.launchtype",
+    "aws.log.group.arns",
+    "aws.log.group.names",
+    "telemetry.sdk.language",
+    "telemetry.sdk.name",
+    "service.version",
 ];
 
 const STRINGS: &[&str] = &[
-    "", "aws-api", "LOCAL_ROOT", "postgresql", "aws", "aws_ecs", "aws_eks", "aws_elastic_beanstalk", "java",
-    "python", "go", "dotnet", "nodejs", "RECEIVED", "10.1.2.3", "::1", "not-an-ip", "AWS.SDK.DynamoDb",
-    "jdbc:mysql://db:3306", "{\"a\":1}", "[1,2]", "null", "arn:aws:logs:us-east-1:1:log-group:g:*", "a&b&",
-    "<>", "\u{2028}\"\\", "2001:db8::1", "429", "ec2",
+    "",
+    "aws-api",
+    "LOCAL_ROOT",
+    "postgresql",
+    "aws",
+    "aws_ecs",
+    "aws_eks",
+    "aws_elastic_beanstalk",
+    "java",
+    "python",
+    "go",
+    "dotnet",
+    "nodejs",
+    "RECEIVED",
+    "10.1.2.3",
+    "::1",
+    "not-an-ip",
+    "AWS.SDK.DynamoDb",
+    "jdbc:mysql://db:3306",
+    "{\"a\":1}",
+    "[1,2]",
+    "null",
+    "arn:aws:logs:us-east-1:1:log-group:g:*",
+    "a&b&",
+    "<>",
+    "\u{2028}\"\\",
+    "2001:db8::1",
+    "429",
+    "ec2",
 ];
 
 fn any_value(depth: u32) -> BoxedStrategy<AnyValue> {
     let leaf = prop_oneof![
         Just(AnyValue { value: None }),
-        proptest::sample::select(STRINGS).prop_map(|s| AnyValue { value: Some(Value::StringValue(s.into())) }),
-        ".{0,40}".prop_map(|s| AnyValue { value: Some(Value::StringValue(s)) }),
-        prop_oneof![Just(200i64), Just(404), Just(429), Just(503), any::<i64>()]
-            .prop_map(|i| AnyValue { value: Some(Value::IntValue(i)) }),
-        prop_oneof![Just(f64::NAN), Just(f64::INFINITY), Just(1.5), any::<f64>()]
-            .prop_map(|d| AnyValue { value: Some(Value::DoubleValue(d)) }),
-        any::<bool>().prop_map(|b| AnyValue { value: Some(Value::BoolValue(b)) }),
-        proptest::collection::vec(any::<u8>(), 0..8).prop_map(|b| AnyValue { value: Some(Value::BytesValue(b)) }),
+        proptest::sample::select(STRINGS).prop_map(|s| AnyValue {
+            value: Some(Value::StringValue(s.into()))
+        }),
+        ".{0,40}".prop_map(|s| AnyValue {
+            value: Some(Value::StringValue(s))
+        }),
+        prop_oneof![Just(200i64), Just(404), Just(429), Just(503), any::<i64>()].prop_map(|i| AnyValue {
+            value: Some(Value::IntValue(i))
+        }),
+        prop_oneof![Just(f64::NAN), Just(f64::INFINITY), Just(1.5), any::<f64>()].prop_map(|d| AnyValue {
+            value: Some(Value::DoubleValue(d))
+        }),
+        any::<bool>().prop_map(|b| AnyValue {
+            value: Some(Value::BoolValue(b))
+        }),
+        proptest::collection::vec(any::<u8>(), 0..8).prop_map(|b| AnyValue {
+            value: Some(Value::BytesValue(b))
+        }),
     ];
     if depth == 0 {
         return leaf.boxed();
@@ -76,8 +169,15 @@ fn any_value(depth: u32) -> BoxedStrategy<AnyValue> {
 }
 
 fn attrs(keys: &'static [&'static str], max: usize) -> impl Strategy<Value = Vec<KeyValue>> {
-    proptest::collection::vec((proptest::sample::select(keys), any_value(2)), 0..max)
-        .prop_map(|kvs| kvs.into_iter().map(|(k, v)| KeyValue { key: k.into(), value: Some(v), ..KeyValue::default() }).collect())
+    proptest::collection::vec((proptest::sample::select(keys), any_value(2)), 0..max).prop_map(|kvs| {
+        kvs.into_iter()
+            .map(|(k, v)| KeyValue {
+                key: k.into(),
+                value: Some(v),
+                ..KeyValue::default()
+            })
+            .collect()
+    })
 }
 
 fn id(len: &'static [usize]) -> impl Strategy<Value = Vec<u8>> {
@@ -89,8 +189,13 @@ fn event() -> impl Strategy<Value = Event> {
         proptest::sample::select(&["exception", "HTTP request failure", "message", ""][..]),
         attrs(
             &[
-                "exception.type", "exception.message", "exception.stacktrace", "http.response.status_code",
-                "aws.http.error_message", "message.type", "messaging.message_payload_size_bytes",
+                "exception.type",
+                "exception.message",
+                "exception.stacktrace",
+                "http.response.status_code",
+                "aws.http.error_message",
+                "message.type",
+                "messaging.message_payload_size_bytes",
             ],
             4,
         ),
@@ -117,53 +222,84 @@ fn span() -> impl Strategy<Value = Span> {
         (0i32..4, ".{0,10}"),
         (any::<u64>(), any::<u64>()),
     )
-        .prop_map(|(trace_id, span_id, parent_span_id, name, kind, attributes, events, links, status, times)| Span {
-            trace_id,
-            span_id,
-            parent_span_id,
-            name,
-            kind,
-            start_time_unix_nano: times.0,
-            end_time_unix_nano: times.1,
-            attributes,
-            events,
-            links: links
-                .into_iter()
-                .map(|(trace_id, span_id, attributes)| Link { trace_id, span_id, attributes, ..Link::default() })
-                .collect(),
-            status: Some(Status { code: status.0, message: status.1 }),
-            ..Span::default()
-        })
+        .prop_map(
+            |(trace_id, span_id, parent_span_id, name, kind, attributes, events, links, status, times)| Span {
+                trace_id,
+                span_id,
+                parent_span_id,
+                name,
+                kind,
+                start_time_unix_nano: times.0,
+                end_time_unix_nano: times.1,
+                attributes,
+                events,
+                links: links
+                    .into_iter()
+                    .map(|(trace_id, span_id, attributes)| Link {
+                        trace_id,
+                        span_id,
+                        attributes,
+                        ..Link::default()
+                    })
+                    .collect(),
+                status: Some(Status {
+                    code: status.0,
+                    message: status.1,
+                }),
+                ..Span::default()
+            },
+        )
 }
 
 fn request() -> impl Strategy<Value = ExportTraceServiceRequest> {
-    proptest::collection::vec((attrs(RESOURCE_KEYS, 8), proptest::collection::vec(span(), 0..6)), 1..3).prop_map(
-        |rs| ExportTraceServiceRequest {
+    proptest::collection::vec((attrs(RESOURCE_KEYS, 8), proptest::collection::vec(span(), 0..6)), 1..3).prop_map(|rs| {
+        ExportTraceServiceRequest {
             resource_spans: rs
                 .into_iter()
                 .map(|(attributes, spans)| ResourceSpans {
-                    resource: Some(Resource { attributes, ..Resource::default() }),
-                    scope_spans: vec![ScopeSpans { spans, ..ScopeSpans::default() }],
+                    resource: Some(Resource {
+                        attributes,
+                        ..Resource::default()
+                    }),
+                    scope_spans: vec![ScopeSpans {
+                        spans,
+                        ..ScopeSpans::default()
+                    }],
                     ..ResourceSpans::default()
                 })
                 .collect(),
-        },
-    )
+        }
+    })
 }
 
 fn config() -> impl Strategy<Value = TranslatorConfig> {
-    (any::<bool>(), any::<bool>(), any::<bool>(), any::<bool>(), any::<bool>()).prop_map(|(all, dots, v1, check, ev)| {
-        TranslatorConfig {
-            indexed_attributes: vec!["custom.key".into(), "http.method".into(), "otel.resource.service.name".into()],
+    (
+        any::<bool>(),
+        any::<bool>(),
+        any::<bool>(),
+        any::<bool>(),
+        any::<bool>(),
+    )
+        .prop_map(|(all, dots, v1, check, ev)| TranslatorConfig {
+            indexed_attributes: vec![
+                "custom.key".into(),
+                "http.method".into(),
+                "otel.resource.service.name".into(),
+            ],
             index_all_attributes: all,
             annotation_keys_allow_dot: dots,
             validate_trace_id_timestamp: check,
             preserve_span_events: ev,
-            http_conventions: otel_xray_translate::ConventionReading { read_v0: !v1, read_v1: v1 },
-            db_conventions: otel_xray_translate::ConventionReading { read_v0: true, read_v1: v1 },
+            http_conventions: otel_xray_translate::ConventionReading {
+                read_v0: !v1,
+                read_v1: v1,
+            },
+            db_conventions: otel_xray_translate::ConventionReading {
+                read_v0: true,
+                read_v1: v1,
+            },
             ..TranslatorConfig::default()
-        }
-    })
+        })
 }
 
 fn check_batch(req: &ExportTraceServiceRequest, cfg: TranslatorConfig, budget: Budget) -> Result<(), TestCaseError> {
@@ -172,17 +308,37 @@ fn check_batch(req: &ExportTraceServiceRequest, cfg: TranslatorConfig, budget: B
     let mut rng = rand::rngs::StdRng::seed_from_u64(1);
     translator.translate_resource_spans_with_ids(
         &req.resource_spans,
-        BatchOptions { now_unix_secs: support::NOW, budget },
+        BatchOptions {
+            now_unix_secs: support::NOW,
+            budget,
+        },
         &mut rng,
         &mut batch,
     );
-    let spans: usize = req.resource_spans.iter().flat_map(|r| &r.scope_spans).map(|s| s.spans.len()).sum();
+    let spans: usize = req
+        .resource_spans
+        .iter()
+        .flat_map(|r| &r.scope_spans)
+        .map(|s| s.spans.len())
+        .sum();
     prop_assert_eq!(batch.spans(), spans);
-    prop_assert!(batch.len() + batch.failures().len() >= spans, "a span vanished without a failure");
+    prop_assert!(
+        batch.len() + batch.failures().len() >= spans,
+        "a span vanished without a failure"
+    );
     for (info, bytes) in batch.documents() {
         prop_assert!(bytes.len() <= budget.max_document_bytes());
         let doc: serde_json::Value = serde_json::from_slice(bytes).expect("documents are JSON");
-        for field in ["name", "id", "trace_id", "start_time", "end_time", "fault", "error", "throttle"] {
+        for field in [
+            "name",
+            "id",
+            "trace_id",
+            "start_time",
+            "end_time",
+            "fault",
+            "error",
+            "throttle",
+        ] {
             prop_assert!(doc.get(field).is_some(), "missing {field} in {doc}");
         }
         let name = doc["name"].as_str().unwrap();
@@ -234,19 +390,38 @@ proptest! {
 fn oversized_document_is_shrunk_to_fit() {
     use support::*;
     let big = "x".repeat(70_000);
-    let mut b = span(9, 1, "big", opentelemetry_proto::tonic::trace::v1::span::SpanKind::Server)
-        .attr("http.request.method", s("GET"))
-        .attr("url.full", s(&format!("http://h/{big}")))
-        .attr("blob", s(&big));
+    let mut b = span(
+        9,
+        1,
+        "big",
+        opentelemetry_proto::tonic::trace::v1::span::SpanKind::Server,
+    )
+    .attr("http.request.method", s("GET"))
+    .attr("url.full", s(&format!("http://h/{big}")))
+    .attr("blob", s(&big));
     for n in 0..60 {
         b = b.attr(&format!("k{n}"), s(&"v".repeat(1000)));
     }
-    let req = request(vec![resource_spans(vec![kv("service.name", s("svc"))], vec![b.build()])]);
-    let (docs, failures) = translate(TranslatorConfig { index_all_attributes: true, ..Default::default() }, &req, Budget::PutTraceSegments);
+    let req = request(vec![resource_spans(
+        vec![kv("service.name", s("svc"))],
+        vec![b.build()],
+    )]);
+    let (docs, failures) = translate(
+        TranslatorConfig {
+            index_all_attributes: true,
+            ..Default::default()
+        },
+        &req,
+        Budget::PutTraceSegments,
+    );
     assert!(failures.is_empty(), "{failures:?}");
     assert_eq!(docs.len(), 1);
     let doc = &docs[0];
     assert_eq!(doc["name"], "svc");
     assert!(serde_json::to_vec(doc).unwrap().len() <= 65_536);
-    assert_eq!(doc["http"]["request"]["url"].as_str().unwrap().len(), 1024, "URL cut to 1,024 bytes");
+    assert_eq!(
+        doc["http"]["request"]["url"].as_str().unwrap().len(),
+        1024,
+        "URL cut to 1,024 bytes"
+    );
 }

@@ -15,22 +15,36 @@ pub const NOW: u64 = 1_700_000_000;
 pub const T0: u64 = NOW * 1_000_000_000;
 
 pub fn s(v: &str) -> AnyValue {
-    AnyValue { value: Some(Value::StringValue(v.into())) }
+    AnyValue {
+        value: Some(Value::StringValue(v.into())),
+    }
 }
 pub fn i(v: i64) -> AnyValue {
-    AnyValue { value: Some(Value::IntValue(v)) }
+    AnyValue {
+        value: Some(Value::IntValue(v)),
+    }
 }
 pub fn d(v: f64) -> AnyValue {
-    AnyValue { value: Some(Value::DoubleValue(v)) }
+    AnyValue {
+        value: Some(Value::DoubleValue(v)),
+    }
 }
 pub fn b(v: bool) -> AnyValue {
-    AnyValue { value: Some(Value::BoolValue(v)) }
+    AnyValue {
+        value: Some(Value::BoolValue(v)),
+    }
 }
 pub fn arr(values: Vec<AnyValue>) -> AnyValue {
-    AnyValue { value: Some(Value::ArrayValue(ArrayValue { values })) }
+    AnyValue {
+        value: Some(Value::ArrayValue(ArrayValue { values })),
+    }
 }
 pub fn kv(key: &str, value: AnyValue) -> KeyValue {
-    KeyValue { key: key.into(), value: Some(value), ..KeyValue::default() }
+    KeyValue {
+        key: key.into(),
+        value: Some(value),
+        ..KeyValue::default()
+    }
 }
 
 pub fn trace_id(n: u8) -> Vec<u8> {
@@ -71,7 +85,10 @@ impl SpanBuilder {
         self
     }
     pub fn error(mut self, message: &str) -> Self {
-        self.0.status = Some(Status { message: message.into(), code: StatusCode::Error as i32 });
+        self.0.status = Some(Status {
+            message: message.into(),
+            code: StatusCode::Error as i32,
+        });
         self
     }
     pub fn event(mut self, name: &str, at_ms: u64, attrs: Vec<KeyValue>) -> Self {
@@ -84,7 +101,12 @@ impl SpanBuilder {
         self
     }
     pub fn link(mut self, trace: u8, id: u8, attrs: Vec<KeyValue>) -> Self {
-        self.0.links.push(Link { trace_id: trace_id(trace), span_id: span_id(id), attributes: attrs, ..Link::default() });
+        self.0.links.push(Link {
+            trace_id: trace_id(trace),
+            span_id: span_id(id),
+            attributes: attrs,
+            ..Link::default()
+        });
         self
     }
     pub fn build(self) -> Span {
@@ -94,8 +116,14 @@ impl SpanBuilder {
 
 pub fn resource_spans(resource: Vec<KeyValue>, spans: Vec<Span>) -> ResourceSpans {
     ResourceSpans {
-        resource: Some(Resource { attributes: resource, ..Resource::default() }),
-        scope_spans: vec![ScopeSpans { spans, ..ScopeSpans::default() }],
+        resource: Some(Resource {
+            attributes: resource,
+            ..Resource::default()
+        }),
+        scope_spans: vec![ScopeSpans {
+            spans,
+            ..ScopeSpans::default()
+        }],
         ..ResourceSpans::default()
     }
 }
@@ -116,11 +144,17 @@ pub fn translate(
     let mut rng = rand::rngs::StdRng::seed_from_u64(7);
     t.translate_resource_spans_with_ids(
         &req.resource_spans,
-        BatchOptions { now_unix_secs: NOW, budget },
+        BatchOptions {
+            now_unix_secs: NOW,
+            budget,
+        },
         &mut rng,
         &mut batch,
     );
-    let docs = batch.documents().map(|(_, bytes)| serde_json::from_slice(bytes).expect("valid JSON")).collect();
+    let docs = batch
+        .documents()
+        .map(|(_, bytes)| serde_json::from_slice(bytes).expect("valid JSON"))
+        .collect();
     let failures = batch.failures().iter().map(|f| f.reason.reason().to_owned()).collect();
     (docs, failures)
 }

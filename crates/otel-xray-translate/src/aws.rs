@@ -295,7 +295,10 @@ fn reborrow<'a>(a: &'a Aws<'a>) -> Aws<'a> {
         cloudwatch_logs: a
             .cloudwatch_logs
             .iter()
-            .map(|l| LogGroup { log_group: Cow::Borrowed(&l.log_group), arn: rb(&l.arn) })
+            .map(|l| LogGroup {
+                log_group: Cow::Borrowed(&l.log_group),
+                arn: rb(&l.arn),
+            })
             .collect(),
     }
 }

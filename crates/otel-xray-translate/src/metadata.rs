@@ -85,7 +85,7 @@ pub(crate) fn make_annotations<'a>(input: &AnnotationInput<'_, 'a>, consumed: &m
             consumed[i] = Consumed::Final;
         }
     }
-    let remaining = consumed.iter().any(|c| *c == Consumed::Live);
+    let remaining = consumed.contains(&Consumed::Live);
     if !remaining && (input.is_subsegment || input.resource.is_empty()) {
         return out;
     }

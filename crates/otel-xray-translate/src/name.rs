@@ -205,7 +205,8 @@ mod tests {
             let n = fix_segment_name(&s);
             proptest::prop_assert!(!n.is_empty());
             proptest::prop_assert!(n.len() <= MAX_NAME_BYTES + 3);
-            proptest::prop_assert!(n.chars().all(|c| allowed(c) || c == '\u{FFFD}'));
+            let clean = n.chars().all(|c| allowed(c) || c == char::REPLACEMENT_CHARACTER);
+            proptest::prop_assert!(clean, "unexpected character in {:?}", n);
         }
     }
 }

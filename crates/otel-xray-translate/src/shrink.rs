@@ -76,10 +76,7 @@ type Fits<'f> = dyn Fn(&Segment<'_>, &mut usize) -> Result<bool, DocumentError> 
 /// Applies the steps of Differs (e) until the document fits; returns false if it never does.
 fn shrink(seg: &mut Segment<'_>, size: &mut usize, fits: &Fits<'_>) -> Result<bool, DocumentError> {
     // 1. span events in metadata.default["otel.events"], last first
-    loop {
-        let Some(MetaValue::Array(events)) = default_entries(seg).and_then(|d| d.get_mut(OTEL_EVENTS)) else {
-            break;
-        };
+    while let Some(MetaValue::Array(events)) = default_entries(seg).and_then(|d| d.get_mut(OTEL_EVENTS)) {
         events.pop();
         if events.is_empty() {
             default_entries(seg).map(|d| d.remove(OTEL_EVENTS));

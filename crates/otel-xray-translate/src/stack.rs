@@ -12,8 +12,10 @@
 //!   A Python message block is a run of whole lines of the input, so its `"\n"`-joined form is a slice
 //!   of the input and is borrowed too.
 //! * Lines are split as the reference's line reader does (Java, JavaScript, .NET, Go): on `\n`, with
-//!   one `\r` before the `\n` removed, and no empty line after a final `\n`. That is exactly
-//!   [`str::lines`]. Python splits on `\n` only, keeping a trailing empty line, as §8.3 says.
+//!   one `\r` before the `\n` removed, and no empty line after a final `\n` (see [`Lines`]). Python
+//!   splits on `\n` only, keeping a trailing empty line, as §8.3 says.
+//! * Searches use small word-at-a-time helpers ([`find_byte`], [`rfind_byte`], [`find_str`]) rather
+//!   than `str::find`, whose generic searchers cost more to set up than stack lines take to scan.
 //! * Line numbers are read like Go's `strconv.Atoi`, which the reference uses (see [`go_atoi`]).
 //! * Every slice is taken at an ASCII delimiter the code has just found, or through `char`-aware
 //!   helpers, so no input can make an index land inside a UTF-8 sequence; nothing here can panic.
@@ -126,10 +128,100 @@ fn go_atoi(text: &[u8]) -> i64 {
 /// the space that normally follows it, whatever that character is). When the text ends at or one
 /// character after the colon, the message is empty; the reference crashes in the first case.
 fn split_at_colon(text: &str) -> Option<(&str, &str)> {
-    let colon = text.find(':')?;
+    let colon = find_byte(text, b':')?;
     let mut after = text[colon + 1..].chars();
     after.next();
     Some((&text[..colon], after.as_str()))
+}
+
+// Byte search, eight bytes at a time. Lines of stack traces are short, and on them the generic `char`
+// and `&str` searchers behind `str::find` spend more on set-up than on searching. All needles are
+// ASCII, and an ASCII byte never occurs inside a multi-byte UTF-8 sequence, so every offset returned
+// (and the offset after it) is a char boundary.
+
+/// `0x7f` in every byte of a word.
+const LOW_SEVEN: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+
+/// Each byte of `word` that is zero gets its high bit set, every other byte becomes zero. Exact per byte
+/// (no carry crosses a byte), so both the lowest and the highest hit can be trusted.
+fn zero_bytes(word: u64) -> u64 {
+    !(((word & LOW_SEVEN).wrapping_add(LOW_SEVEN)) | word | LOW_SEVEN)
+}
+
+/// `byte` repeated in every byte of a word.
+fn splat(byte: u8) -> u64 {
+    u64::from_ne_bytes([byte; 8])
+}
+
+/// Offset of the first `byte` (ASCII) in `text`.
+fn find_byte(text: &str, byte: u8) -> Option<usize> {
+    let bytes = text.as_bytes();
+    let pattern = splat(byte);
+    let mut chunks = bytes.chunks_exact(8);
+    let mut offset = 0;
+    for chunk in &mut chunks {
+        let Ok(array) = <[u8; 8]>::try_from(chunk) else { break };
+        let hits = zero_bytes(u64::from_le_bytes(array) ^ pattern);
+        if hits != 0 {
+            return Some(offset + (hits.trailing_zeros() / 8) as usize);
+        }
+        offset += 8;
+    }
+    chunks.remainder().iter().position(|&b| b == byte).map(|at| offset + at)
+}
+
+/// Offset of the last `byte` (ASCII) in `text`.
+fn rfind_byte(text: &str, byte: u8) -> Option<usize> {
+    let bytes = text.as_bytes();
+    let pattern = splat(byte);
+    let mut chunks = bytes.rchunks_exact(8);
+    let mut end = bytes.len();
+    for chunk in &mut chunks {
+        end -= 8;
+        let Ok(array) = <[u8; 8]>::try_from(chunk) else { break };
+        let hits = zero_bytes(u64::from_le_bytes(array) ^ pattern);
+        if hits != 0 {
+            return Some(end + 7 - (hits.leading_zeros() / 8) as usize);
+        }
+    }
+    chunks.remainder().iter().rposition(|&b| b == byte)
+}
+
+/// Offset of the first occurrence of `needle` (non-empty, ASCII first byte) in `text`.
+fn find_str(text: &str, needle: &str) -> Option<usize> {
+    let first = *needle.as_bytes().first()?;
+    let mut from = 0;
+    while let Some(at) = find_byte(&text[from..], first) {
+        let at = from + at;
+        if text.as_bytes()[at..].starts_with(needle.as_bytes()) {
+            return Some(at);
+        }
+        from = at + 1;
+    }
+    None
+}
+
+/// Lines as the reference's line reader (Go `textproto.Reader.ReadLine`) returns them: split on `\n`,
+/// one `\r` before the `\n` removed, no empty line after a final `\n`, and a bare `\r` at the very end
+/// kept. That is exactly [`str::lines`], with the cheaper byte search. Keeps returning `None` once done.
+struct Lines<'a>(&'a str);
+
+impl<'a> Iterator for Lines<'a> {
+    type Item = &'a str;
+
+    fn next(&mut self) -> Option<&'a str> {
+        if self.0.is_empty() {
+            return None;
+        }
+        Some(match find_byte(self.0, b'\n') {
+            Some(newline) => {
+                let line = &self.0[..newline];
+                self.0 = &self.0[newline + 1..];
+                line.strip_suffix('\r').unwrap_or(line)
+            }
+            None => std::mem::take(&mut self.0),
+        })
+    }
 }
 
 /// Appends `piece` to `message` without a separator, staying borrowed while at most one non-empty
@@ -157,7 +249,7 @@ fn append<'a>(message: &mut Cow<'a, str>, piece: &'a str) {
 fn parse_java(text: &str) -> ParsedStack<'_> {
     let mut out = ParsedStack::default();
     let mut collecting_message = false;
-    for line in text.lines().skip(1) {
+    for line in Lines(text).skip(1) {
         if let Some(frame) = java_frame(line) {
             collecting_message = false;
             target(&mut out).push(frame);
@@ -181,16 +273,14 @@ fn parse_java(text: &str) -> ParsedStack<'_> {
 
 /// A Java frame line: a tab, `at `, a `(` somewhere and `)` as the last character.
 fn java_frame(line: &str) -> Option<StackFrame<'_>> {
-    let rest = line.strip_prefix("\tat ")?;
-    let inner_end = rest.len().checked_sub(1).filter(|_| rest.ends_with(')'))?;
-    let paren = rest.find('(')?;
+    let rest = line.strip_prefix("\tat ")?.strip_suffix(')')?;
+    let paren = find_byte(rest, b'(')?;
     let label = &rest[..paren];
     // A module or class-loader prefix (`java.base/`, `app//`) ends at the first `/`.
-    let label = label.split_once('/').map_or(label, |(_, after)| after);
-    // `paren < inner_end`: the last character is `)`, not `(`.
-    let inside = &rest[paren + 1..inner_end];
-    Some(match inside.split_once(':') {
-        Some((path, number)) => frame(path, go_atoi(number.as_bytes()), label),
+    let label = find_byte(label, b'/').map_or(label, |slash| &label[slash + 1..]);
+    let inside = &rest[paren + 1..];
+    Some(match find_byte(inside, b':') {
+        Some(colon) => frame(&inside[..colon], go_atoi(&inside.as_bytes()[colon + 1..]), label),
         None => frame(inside, 0, label),
     })
 }
@@ -207,7 +297,7 @@ const PYTHON_FILE: &str = "  File ";
 
 /// Start (byte offset) of the line that ends at `end`, where `end` is `text.len()` or the offset of a `\n`.
 fn line_start(text: &str, end: usize) -> usize {
-    text[..end].rfind('\n').map_or(0, |newline| newline + 1)
+    rfind_byte(&text[..end], b'\n').map_or(0, |newline| newline + 1)
 }
 
 /// Python tracebacks (`traceback.format_exception` format), walked backwards from the second-to-last
@@ -220,7 +310,7 @@ fn parse_python(text: &str) -> ParsedStack<'_> {
     let mut out = ParsedStack::default();
     // The last piece is the `Type: message` line and is never visited; without a `\n` there is
     // nothing else.
-    let Some(mut end) = text.rfind('\n') else {
+    let Some(mut end) = rfind_byte(text, b'\n') else {
         return out;
     };
     loop {
@@ -292,9 +382,12 @@ fn python_chained(text: &str, during_start: usize) -> Option<(&str, &str, usize)
 /// A Python frame line: `  File "<path>", line <n>, in <label>`, which must split into exactly three
 /// parts on `,`.
 fn python_frame(line: &str) -> Option<StackFrame<'_>> {
-    let mut parts = line.splitn(4, ',');
-    let (file, number, label) = (parts.next()?, parts.next()?, parts.next()?);
-    if parts.next().is_some() {
+    let first_comma = find_byte(line, b',')?;
+    let file = &line[..first_comma];
+    let rest = &line[first_comma + 1..];
+    let second_comma = find_byte(rest, b',')?;
+    let (number, label) = (&rest[..second_comma], &rest[second_comma + 1..]);
+    if find_byte(label, b',').is_some() {
         return None;
     }
     // The reference cuts the 8 bytes of `  File "` and the last byte (the closing quote) whatever they
@@ -315,28 +408,28 @@ fn python_frame(line: &str) -> Option<StackFrame<'_>> {
 /// V8 stack traces (Node.js and browsers).
 fn parse_javascript(text: &str) -> ParsedStack<'_> {
     let mut out = ParsedStack::default();
-    out.frames.extend(text.lines().skip(1).filter_map(javascript_frame));
+    out.frames.extend(Lines(text).skip(1).filter_map(javascript_frame));
     out
 }
 
 /// A JavaScript frame line: four spaces and `at `, then `label (path)` or a bare `path`.
 fn javascript_frame(line: &str) -> Option<StackFrame<'_>> {
     let rest = line.strip_prefix("    at ")?;
-    let (label, mut path) = match rest.find('(') {
-        // The label keeps the space before `(`.
-        Some(paren) if rest.ends_with(')') => (&rest[..paren], &rest[paren + 1..rest.len() - 1]),
-        Some(_) => ("", ""),
-        None => ("", rest),
+    let (label, mut path) = match (find_byte(rest, b'('), rest.strip_suffix(')')) {
+        // The label keeps the space before `(`. The `(` found is not the final `)`, so it is in `inner`.
+        (Some(paren), Some(inner)) => (&inner[..paren], &inner[paren + 1..]),
+        (Some(_), None) => ("", ""),
+        (None, _) => ("", rest),
     };
     let mut number = 0;
-    match path.split_once(':') {
-        Some((before, after)) => {
-            if let Some((digits, _)) = after.split_once(':') {
-                number = go_atoi(digits.as_bytes());
-                path = before;
+    match find_byte(path, b':') {
+        Some(first) => {
+            if let Some(second) = find_byte(&path[first + 1..], b':') {
+                number = go_atoi(&path.as_bytes()[first + 1..first + 1 + second]);
+                path = &path[..first];
             }
         }
-        None if path.contains("native") => path = "native",
+        None if find_str(path, "native").is_some() => path = "native",
         None => {}
     }
     (!path.is_empty() || !label.is_empty() || number != 0).then(|| frame(path, number, label))
@@ -350,7 +443,7 @@ fn javascript_frame(line: &str) -> Option<StackFrame<'_>> {
 /// start with `at ` once trimmed, so they are skipped like any other line.
 fn parse_dotnet(text: &str) -> ParsedStack<'_> {
     let mut out = ParsedStack::default();
-    out.frames.extend(text.lines().skip(1).filter_map(dotnet_frame));
+    out.frames.extend(Lines(text).skip(1).filter_map(dotnet_frame));
     out
 }
 
@@ -361,14 +454,14 @@ fn dotnet_frame(line: &str) -> Option<StackFrame<'_>> {
     if !line.starts_with("at ") {
         return None;
     }
-    if let Some(in_at) = line.find(" in ") {
+    if let Some(in_at) = find_str(line, " in ") {
         // Part 1 after `at `. For `at in …` the two markers share a space; the reference crashes there.
         let label = line.get(3..in_at).unwrap_or("");
         // Part 2 runs to the next ` in `, if any.
         let after = &line[in_at + 4..];
-        let mut path = after.find(" in ").map_or(after, |next| &after[..next]);
+        let mut path = find_str(after, " in ").map_or(after, |next| &after[..next]);
         let mut number = 0;
-        if let Some(colon) = path.rfind(':') {
+        if let Some(colon) = rfind_byte(path, b':') {
             let digits = &path.as_bytes()[colon + 1..];
             // `line 57` (or `line` plus any one byte): the reference removes five bytes.
             let digits = if digits.starts_with(b"line") {
@@ -382,7 +475,7 @@ fn dotnet_frame(line: &str) -> Option<StackFrame<'_>> {
         Some(frame(path, number, label))
     } else {
         // `at ` is three bytes and cannot hold a `)`, so `close >= 3`.
-        let close = line.rfind(')')?;
+        let close = rfind_byte(line, b')')?;
         Some(frame("", 0, &line[3..=close]))
     }
 }
@@ -395,7 +488,7 @@ fn dotnet_frame(line: &str) -> Option<StackFrame<'_>> {
 /// `\t<file>:<line> +0x…` line, repeated.
 fn parse_go(text: &str) -> ParsedStack<'_> {
     let mut out = ParsedStack::default();
-    let mut lines = text.lines().fuse();
+    let mut lines = Lines(text);
     // The first line is the `goroutine N [running]:` header.
     if lines.next().is_none() {
         return out;
@@ -443,7 +536,7 @@ fn is_running_header(line: &str) -> bool {
     let colon = bytes.len() - 1;
     let mut from = PREFIX.len();
     // `from` is always just after an ASCII byte, hence a char boundary.
-    while let Some(offset) = line[from..].find(WORD) {
+    while let Some(offset) = find_str(&line[from..], WORD) {
         let at = from + offset;
         let after = at + WORD.len();
         if after > colon {
@@ -573,6 +666,52 @@ mod tests {
         assert_eq!(expected.frames, vec![f("/a.js", 1, "f ")]);
         assert_eq!(parse_stack("nodejs", js), expected);
         assert_eq!(parse_stack("webjs", js), expected);
+    }
+
+    // ------------------------------------------------------------------ byte search
+
+    #[test]
+    fn byte_search_matches_std() {
+        // Every length up to 40 and every needle position, around multi-byte text and needle-like
+        // bytes (0x80 | b, b + 1, b ^ 1) that a faulty word trick would confuse.
+        let fillers = ["a", "é", "\u{1F600}", "\u{7f}", "\u{80}", "\u{ff}"];
+        for needle in [b'\n', b'(', b')', b':', b'/', b' ', b'\0', b'\x7f', b'\x01'] {
+            let near = [needle ^ 1, needle.wrapping_add(1), needle.wrapping_sub(1)];
+            for filler in fillers {
+                for len in 0..40 {
+                    let base: String = std::iter::repeat_n(filler, len).collect();
+                    let mut texts = vec![base.clone()];
+                    for (at, _) in base.char_indices().chain(std::iter::once((base.len(), ' '))) {
+                        for inserted in [needle].iter().chain(near.iter().filter(|b| b.is_ascii())) {
+                            let mut text = base.clone();
+                            text.insert(at, char::from(*inserted));
+                            texts.push(text.clone());
+                            text.insert(0, char::from(needle));
+                            texts.push(text);
+                        }
+                    }
+                    for text in &texts {
+                        let c = char::from(needle);
+                        assert_eq!(find_byte(text, needle), text.find(c), "{text:?} {needle}");
+                        assert_eq!(rfind_byte(text, needle), text.rfind(c), "{text:?} {needle}");
+                    }
+                }
+            }
+        }
+        for (text, needle) in [
+            ("at A() in B in C", " in "),
+            ("  i in", " in "),
+            ("", " in "),
+            (" in", " in "),
+            ("xx   in ", " in "),
+            ("runnin running", "running"),
+            ("é native", "native"),
+            ("nativ", "native"),
+            ("abc", ""),
+        ] {
+            let expected = if needle.is_empty() { None } else { text.find(needle) };
+            assert_eq!(find_str(text, needle), expected, "{text:?} {needle:?}");
+        }
     }
 
     // ------------------------------------------------------------------ go_atoi
@@ -1594,6 +1733,18 @@ main.main()
             #[test]
             fn arbitrary_text_never_panics(text in any::<String>(), language in 0..ALL_LANGUAGES.len()) {
                 assert_borrowed(&parse_stack(ALL_LANGUAGES[language], &text));
+            }
+
+            #[test]
+            fn helpers_agree_with_std(text in prop_oneof![any::<String>(), structured_text()]) {
+                prop_assert_eq!(Lines(&text).collect::<Vec<_>>(), text.lines().collect::<Vec<_>>());
+                for needle in [b'\n', b'(', b':', b' '] {
+                    prop_assert_eq!(find_byte(&text, needle), text.find(char::from(needle)));
+                    prop_assert_eq!(rfind_byte(&text, needle), text.rfind(char::from(needle)));
+                }
+                for needle in [" in ", "running", "native"] {
+                    prop_assert_eq!(find_str(&text, needle), text.find(needle));
+                }
             }
 
             #[test]

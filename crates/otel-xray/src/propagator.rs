@@ -306,7 +306,7 @@ impl XrayPropagator {
 }
 
 /// The header value in `extractor`, whatever the case of its name.
-fn find_header<'a>(extractor: &'a dyn Extractor) -> Option<&'a str> {
+fn find_header(extractor: &dyn Extractor) -> Option<&str> {
     extractor
         .get(HEADER_NAME)
         .or_else(|| extractor.get(HEADER_NAME_CANONICAL))

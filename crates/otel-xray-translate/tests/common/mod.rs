@@ -155,17 +155,11 @@ impl V {
                     ))
                 } else if items.iter().all(|v| matches!(v, V::Int(_))) {
                     S::Array(Array::I64(
-                        items
-                            .iter()
-                            .map(|v| if let V::Int(i) = v { *i } else { 0 })
-                            .collect(),
+                        items.iter().map(|v| if let V::Int(i) = v { *i } else { 0 }).collect(),
                     ))
                 } else if items.iter().all(|v| matches!(v, V::Dbl(_))) {
                     S::Array(Array::F64(
-                        items
-                            .iter()
-                            .map(|v| if let V::Dbl(d) = v { *d } else { 0.0 })
-                            .collect(),
+                        items.iter().map(|v| if let V::Dbl(d) = v { *d } else { 0.0 }).collect(),
                     ))
                 } else if items.iter().all(|v| matches!(v, V::Bool(_))) {
                     S::Array(Array::Bool(
@@ -333,7 +327,7 @@ impl SpanDesc {
         self.attrs.push((key.to_owned(), value.into()));
         self
     }
-    pub fn attrs(mut self, kvs: Vec<(String, V)>) -> Self {
+    pub fn attrs(mut self, kvs: impl IntoIterator<Item = (String, V)>) -> Self {
         self.attrs.extend(kvs);
         self
     }
@@ -451,12 +445,9 @@ impl SpanDesc {
         };
         let mut events = opentelemetry_sdk::trace::SpanEvents::default();
         for e in &self.events {
-            events.events.push(Event::new(
-                e.name.clone(),
-                at(e.time_ns),
-                sdk_kvs(&e.attrs)?,
-                0,
-            ));
+            events
+                .events
+                .push(Event::new(e.name.clone(), at(e.time_ns), sdk_kvs(&e.attrs)?, 0));
         }
         let mut links = opentelemetry_sdk::trace::SpanLinks::default();
         for l in &self.links {
@@ -627,7 +618,11 @@ pub fn run_request(cfg: &TranslatorConfig, req: &ExportTraceServiceRequest, opts
 
 /// Translates spans of one resource in OTLP form, with the `PutTraceSegments` budget.
 pub fn run_otlp(cfg: &TranslatorConfig, resource: &Res, spans: &[SpanDesc]) -> Output {
-    run_otlp_groups(cfg, &[(resource.clone(), spans.to_vec())], options(Budget::PutTraceSegments))
+    run_otlp_groups(
+        cfg,
+        &[(resource.clone(), spans.to_vec())],
+        options(Budget::PutTraceSegments),
+    )
 }
 
 /// Translates spans of one resource in SDK form; panics if the SDK cannot express them.
@@ -700,10 +695,8 @@ pub fn normalize(v: &Json) -> Json {
         match v {
             Json::Null => None,
             Json::Object(m) => {
-                let out: serde_json::Map<String, Json> = m
-                    .iter()
-                    .filter_map(|(k, v)| norm(v).map(|v| (k.clone(), v)))
-                    .collect();
+                let out: serde_json::Map<String, Json> =
+                    m.iter().filter_map(|(k, v)| norm(v).map(|v| (k.clone(), v))).collect();
                 (!out.is_empty()).then_some(Json::Object(out))
             }
             Json::Array(a) => {
@@ -754,7 +747,11 @@ pub fn absent(v: &Json) -> bool {
 #[track_caller]
 pub fn assert_absent(doc: &Json, fields: &[&str]) {
     for f in fields {
-        assert!(absent(&doc[*f]), "field `{f}` must be absent, got {} in {doc:#}", doc[*f]);
+        assert!(
+            absent(&doc[*f]),
+            "field `{f}` must be absent, got {} in {doc:#}",
+            doc[*f]
+        );
     }
 }
 
@@ -794,4 +791,3 @@ pub fn is_hex16(v: &Json) -> bool {
     v.as_str()
         .is_some_and(|s| s.len() == 16 && s.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)))
 }
-

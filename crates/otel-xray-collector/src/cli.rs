@@ -1,0 +1,182 @@
+//! Command-line arguments of the `otel-xray` binary.
+
+use std::path::PathBuf;
+
+use clap::{ArgAction, Args, Parser, Subcommand};
+use otel_xray_translate::TranslatorConfig;
+
+use crate::otlp_input::{InputFormat, InputSource};
+
+/// OpenTelemetry to AWS X-Ray.
+#[derive(Debug, Parser)]
+#[command(name = "otel-xray", version, about, propagate_version = true)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Translate one OTLP trace export request into X-Ray segment documents, one JSON object per
+    /// line on stdout.
+    ///
+    /// Spans that cannot be translated give no document and one line on stderr naming the span
+    /// and the reason; the exit status is still 0. It is non-zero only when the input cannot be
+    /// read or decoded.
+    #[command(after_help = TRANSLATE_EXAMPLES)]
+    Translate(TranslateArgs),
+}
+
+const TRANSLATE_EXAMPLES: &str = "\
+Examples:
+  otel-xray translate request.json
+  curl -s … | otel-xray translate --indexed-attribute http.route --annotation-key-dots=false
+  otel-xray translate --proto request.bin | head -1";
+
+/// Options of `otel-xray translate`. The translation options mirror `translation.md` §17.2.
+#[derive(Debug, Clone, Args)]
+pub struct TranslateArgs {
+    /// An OTLP/JSON ExportTraceServiceRequest (binary protobuf with --proto). Reads stdin when
+    /// absent or `-`.
+    #[arg(value_name = "FILE")]
+    pub file: Option<PathBuf>,
+
+    /// The input is a binary protobuf ExportTraceServiceRequest instead of OTLP/JSON.
+    #[arg(long)]
+    pub proto: bool,
+
+    /// Write this span attribute (or `otel.resource.<name>` for a resource attribute) as an
+    /// annotation. Repeatable; like `indexed_attributes`.
+    #[arg(long = "indexed-attribute", value_name = "KEY")]
+    pub indexed_attributes: Vec<String>,
+
+    /// Write every scalar attribute as an annotation (non-scalar span attributes are then
+    /// dropped); like `index_all_attributes`.
+    #[arg(long)]
+    pub index_all_attributes: bool,
+
+    /// Fallback CloudWatch log group for `aws.cloudwatch_logs` when the resource names none.
+    /// Repeatable; like `aws_log_groups`.
+    #[arg(long = "log-group", value_name = "NAME")]
+    pub log_groups: Vec<String>,
+
+    /// Reject trace ids whose epoch (first 4 bytes) is more than 28 days old or more than
+    /// 5 minutes ahead of now; like `validate_trace_id_timestamp`.
+    #[arg(long)]
+    pub validate_trace_id_time: bool,
+
+    /// Keep `.` in annotation keys; `--annotation-key-dots=false` replaces it by `_`. Like
+    /// `annotation_keys_allow_dot`.
+    #[arg(
+        long,
+        value_name = "BOOL",
+        action = ArgAction::Set,
+        num_args = 0..=1,
+        require_equals = true,
+        default_value_t = true,
+        default_missing_value = "true"
+    )]
+    pub annotation_key_dots: bool,
+}
+
+impl TranslateArgs {
+    /// The translation options these arguments select; everything else keeps the spec's default.
+    pub fn translator_config(&self) -> TranslatorConfig {
+        TranslatorConfig {
+            indexed_attributes: self.indexed_attributes.clone(),
+            index_all_attributes: self.index_all_attributes,
+            aws_log_groups: self.log_groups.clone(),
+            annotation_keys_allow_dot: self.annotation_key_dots,
+            validate_trace_id_timestamp: self.validate_trace_id_time,
+            ..TranslatorConfig::default()
+        }
+    }
+
+    /// Where to read the request.
+    pub fn input_source(&self) -> InputSource {
+        match &self.file {
+            Some(path) if path.as_os_str() != "-" => InputSource::File(path.clone()),
+            _ => InputSource::Stdin,
+        }
+    }
+
+    /// How the request is encoded.
+    pub fn input_format(&self) -> InputFormat {
+        if self.proto {
+            InputFormat::Protobuf
+        } else {
+            InputFormat::Json
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    fn translate(args: &[&str]) -> TranslateArgs {
+        let cli = Cli::try_parse_from([&["otel-xray", "translate"], args].concat()).expect("parses");
+        match cli.command {
+            Command::Translate(t) => t,
+        }
+    }
+
+    #[test]
+    fn cli_is_well_formed() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn defaults_are_the_spec_defaults() {
+        let t = translate(&[]);
+        assert_eq!(t.translator_config(), TranslatorConfig::default());
+        assert_eq!(t.input_source(), InputSource::Stdin);
+        assert_eq!(t.input_format(), InputFormat::Json);
+    }
+
+    #[test]
+    fn every_flag_reaches_the_config() {
+        let t = translate(&[
+            "--indexed-attribute",
+            "a",
+            "--indexed-attribute=b",
+            "--index-all-attributes",
+            "--log-group",
+            "g1",
+            "--log-group",
+            "g2",
+            "--validate-trace-id-time",
+            "--annotation-key-dots=false",
+            "--proto",
+            "req.bin",
+        ]);
+        let c = t.translator_config();
+        assert_eq!(c.indexed_attributes, ["a", "b"]);
+        assert!(c.index_all_attributes);
+        assert_eq!(c.aws_log_groups, ["g1", "g2"]);
+        assert!(c.validate_trace_id_timestamp);
+        assert!(!c.annotation_keys_allow_dot);
+        assert_eq!(t.input_source(), InputSource::File("req.bin".into()));
+        assert_eq!(t.input_format(), InputFormat::Protobuf);
+    }
+
+    #[test]
+    fn annotation_key_dots_takes_an_optional_value() {
+        assert!(translate(&["--annotation-key-dots"]).annotation_key_dots);
+        assert!(translate(&["--annotation-key-dots=true"]).annotation_key_dots);
+        assert!(!translate(&["--annotation-key-dots=false"]).annotation_key_dots);
+        assert!(Cli::try_parse_from(["otel-xray", "translate", "--annotation-key-dots=no"]).is_err());
+        // Without `=`, the next word is the FILE, not the value.
+        let t = translate(&["--annotation-key-dots", "false"]);
+        assert!(t.annotation_key_dots);
+        assert_eq!(t.input_source(), InputSource::File("false".into()));
+    }
+
+    #[test]
+    fn dash_is_stdin() {
+        assert_eq!(translate(&["-"]).input_source(), InputSource::Stdin);
+    }
+}

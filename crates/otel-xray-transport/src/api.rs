@@ -1,0 +1,226 @@
+//! The X-Ray API as a [`SegmentSink`]: `PutTraceSegments` through `aws-sdk-xray`, with
+//! credentials, region and endpoint from `aws-config`'s standard chains.
+//!
+//! SDK-level retries are off: the project's retry loop ([`crate::deliver`]) owns backoff, so a
+//! throttled call never blocks inside the SDK (translation.md §18.4).
+
+use std::time::Duration;
+
+use aws_config::BehaviorVersion;
+use aws_config::meta::region::RegionProviderChain;
+use aws_config::retry::RetryConfig;
+use aws_config::timeout::TimeoutConfig;
+use aws_sdk_xray::error::SdkError;
+use aws_sdk_xray::operation::put_trace_segments::PutTraceSegmentsError;
+
+use crate::classify::CallFailure;
+use crate::deliver::{CallError, SegmentSink, Unprocessed};
+
+/// How to reach the X-Ray API.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiOptions {
+    /// Region; when `None`, the standard chain (environment, profile, and unless `local_mode`,
+    /// instance metadata).
+    pub region: Option<String>,
+    /// Endpoint URL; when `None`, `AWS_ENDPOINT_URL_XRAY` / `AWS_ENDPOINT_URL` or the regional default.
+    pub endpoint: Option<String>,
+    /// Assume this role (STS) on top of the base credentials.
+    pub role_arn: Option<String>,
+    /// External id for `role_arn`.
+    pub external_id: Option<String>,
+    /// Shared-config profile.
+    pub profile: Option<String>,
+    /// Never query EC2 instance metadata for the region.
+    pub local_mode: bool,
+    /// Total time one call may take.
+    pub request_timeout: Duration,
+}
+
+impl Default for ApiOptions {
+    fn default() -> Self {
+        Self {
+            region: None,
+            endpoint: None,
+            role_arn: None,
+            external_id: None,
+            profile: None,
+            local_mode: false,
+            request_timeout: Duration::from_secs(30),
+        }
+    }
+}
+
+/// Why an X-Ray API client could not be set up.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ApiSetupError {
+    /// No region was configured and none could be found.
+    #[error("no AWS region: set `region` in the configuration or the AWS_REGION environment variable{hint}")]
+    NoRegion {
+        /// Extra advice.
+        hint: &'static str,
+    },
+}
+
+/// `PutTraceSegments` through `aws-sdk-xray`.
+#[derive(Debug, Clone)]
+pub struct XrayApiSink {
+    client: aws_sdk_xray::Client,
+}
+
+impl XrayApiSink {
+    /// Resolves region, credentials and endpoint with `aws-config` and builds the client.
+    /// Reads the environment and shared config files; call it once at start-up.
+    pub async fn connect(options: &ApiOptions) -> Result<Self, ApiSetupError> {
+        let mut loader = aws_config::defaults(BehaviorVersion::latest())
+            .retry_config(RetryConfig::disabled())
+            .timeout_config(
+                TimeoutConfig::builder()
+                    .operation_timeout(options.request_timeout)
+                    .build(),
+            );
+        if let Some(profile) = &options.profile {
+            loader = loader.profile_name(profile);
+        }
+        if let Some(region) = &options.region {
+            loader = loader.region(aws_config::Region::new(region.clone()));
+        } else if options.local_mode {
+            let chain =
+                RegionProviderChain::first_try(aws_config::environment::EnvironmentVariableRegionProvider::new())
+                    .or_else(aws_config::profile::ProfileFileRegionProvider::builder().build());
+            loader = loader.region(chain);
+        }
+        let base = loader.load().await;
+        if base.region().is_none() {
+            return Err(ApiSetupError::NoRegion {
+                hint: if options.local_mode {
+                    ""
+                } else {
+                    " (instance metadata gave none either)"
+                },
+            });
+        }
+        let mut config = aws_sdk_xray::config::Builder::from(&base);
+        if let Some(role_arn) = &options.role_arn {
+            let mut builder = aws_config::sts::AssumeRoleProvider::builder(role_arn)
+                .session_name("otel-xray")
+                .configure(&base);
+            if let Some(external_id) = &options.external_id {
+                builder = builder.external_id(external_id);
+            }
+            config = config.credentials_provider(builder.build().await);
+        }
+        if let Some(endpoint) = &options.endpoint {
+            config = config.endpoint_url(endpoint);
+        }
+        Ok(Self {
+            client: aws_sdk_xray::Client::from_conf(config.build()),
+        })
+    }
+
+    /// Wraps an already configured client.
+    pub fn from_client(client: aws_sdk_xray::Client) -> Self {
+        Self { client }
+    }
+
+    /// The underlying client (for the read APIs in tests and tools).
+    pub fn client(&self) -> &aws_sdk_xray::Client {
+        &self.client
+    }
+}
+
+impl SegmentSink for XrayApiSink {
+    async fn put(&self, documents: Vec<String>) -> Result<Vec<Unprocessed>, CallError> {
+        let out = self
+            .client
+            .put_trace_segments()
+            .set_trace_segment_documents(Some(documents))
+            .send()
+            .await
+            .map_err(call_error)?;
+        Ok(out
+            .unprocessed_trace_segments
+            .unwrap_or_default()
+            .into_iter()
+            .map(|u| Unprocessed {
+                id: u.id,
+                error_code: u.error_code,
+                message: u.message,
+            })
+            .collect())
+    }
+}
+
+fn retry_after(headers: &aws_sdk_xray::config::http::HttpResponse) -> Option<Duration> {
+    headers
+        .headers()
+        .get("retry-after")
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .map(Duration::from_secs)
+}
+
+/// Reduces an SDK error to what the retry decision needs, with a log-safe message.
+fn call_error(e: SdkError<PutTraceSegmentsError, aws_sdk_xray::config::http::HttpResponse>) -> CallError {
+    let (failure, message) = match &e {
+        SdkError::ServiceError(ctx) => {
+            let status = ctx.raw().status().as_u16();
+            let err = ctx.err();
+            let failure = if err.is_throttled_exception() || status == 429 {
+                CallFailure::Throttled {
+                    retry_after: retry_after(ctx.raw()),
+                }
+            } else {
+                CallFailure::Status(status)
+            };
+            (
+                failure,
+                format!(
+                    "X-Ray answered HTTP {status}: {}",
+                    aws_sdk_xray::error::DisplayErrorContext(err)
+                ),
+            )
+        }
+        SdkError::TimeoutError(_) => (CallFailure::Timeout, "the PutTraceSegments call timed out".to_owned()),
+        SdkError::DispatchFailure(d) => {
+            let failure = if d.is_timeout() {
+                CallFailure::Timeout
+            } else if d.is_user() {
+                CallFailure::Construction
+            } else {
+                CallFailure::Connection
+            };
+            (
+                failure,
+                format!(
+                    "could not reach X-Ray: {}",
+                    aws_sdk_xray::error::DisplayErrorContext(&e)
+                ),
+            )
+        }
+        SdkError::ResponseError(r) => {
+            let status = r.raw().status().as_u16();
+            let failure = if status == 429 {
+                CallFailure::Throttled {
+                    retry_after: retry_after(r.raw()),
+                }
+            } else {
+                CallFailure::Status(status)
+            };
+            (failure, format!("unreadable X-Ray response (HTTP {status})"))
+        }
+        SdkError::ConstructionFailure(_) => (
+            CallFailure::Construction,
+            format!(
+                "could not build the PutTraceSegments request: {}",
+                aws_sdk_xray::error::DisplayErrorContext(&e)
+            ),
+        ),
+        _ => (
+            CallFailure::Connection,
+            format!(
+                "PutTraceSegments failed: {}",
+                aws_sdk_xray::error::DisplayErrorContext(&e)
+            ),
+        ),
+    };
+    CallError { failure, message }
+}
