@@ -16,13 +16,19 @@
 //! * enum names (`"SPAN_KIND_SERVER"`), which proto3-JSON parsers accept besides the integers, fail;
 //! * 32-bit integers written as strings (`"droppedAttributesCount":"3"`) fail;
 //! * a `KeyValue` without `key` (proto3 JSON omits empty strings) fails;
-//! * `0x`-prefixed ids are accepted although OTLP ids are plain hex.
+//! * `0x`-prefixed ids are accepted although OTLP ids are plain hex;
+//! * as with any serde derive, a JSON array of a message's fields in order is taken for the message,
+//!   so `"spans":[["…"]]` silently becomes an empty span instead of an error.
 //!
 //! So this module mirrors the wire shape in private serde structs, every field defaulted and
 //! nullable, every scalar with a visitor that accepts exactly the proto3-JSON forms, and converts
 //! them by value into the `opentelemetry_proto` types the translator reads. Fields the translator
 //! never reads and OTLP marks as in development (`Resource.entityRefs`, the profiling-only
 //! `keyStrindex` and `stringValueStrindex`) are ignored like any unknown field.
+//!
+//! Protobuf's own `json_format` (for example Python's `MessageToJson`) writes enum names, which are
+//! accepted, but base64 ids, which OTLP/JSON replaced by hex; accepting those would be one more
+//! branch in [`HexId`]'s visitor.
 //!
 //! Errors come with serde_json's line and column, a byte offset, the field path
 //! (`resourceSpans[0].scopeSpans[0].spans[2].attributes[1].value.intValue`, via

@@ -117,6 +117,18 @@ impl XrayApiSink {
         })
     }
 
+    /// Builds the client from an `SdkConfig` the application loaded itself, with SDK-level retries
+    /// off and `request_timeout` per call.
+    pub fn from_sdk_config(config: &aws_config::SdkConfig, request_timeout: Duration) -> Self {
+        let conf = aws_sdk_xray::config::Builder::from(config)
+            .retry_config(RetryConfig::disabled())
+            .timeout_config(TimeoutConfig::builder().operation_timeout(request_timeout).build())
+            .build();
+        Self {
+            client: aws_sdk_xray::Client::from_conf(conf),
+        }
+    }
+
     /// Wraps an already configured client.
     pub fn from_client(client: aws_sdk_xray::Client) -> Self {
         Self { client }

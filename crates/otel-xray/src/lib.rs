@@ -48,13 +48,37 @@
 //! assert!(outgoing["x-amzn-trace-id"].starts_with("Root=1-5759e988-bd862e3fe1be46a994272793;Parent="));
 //! ```
 
+pub mod exporter;
 pub mod id_generator;
 pub mod propagator;
 pub mod sampler;
 
+pub use exporter::{BuildError, ExportStats, StatsSnapshot, XrayExporter, XrayExporterBuilder};
 pub use id_generator::XrayIdGenerator;
+pub use otel_xray_translate::TranslatorConfig;
+pub use otel_xray_transport::{ApiOptions, RetryPolicy};
 pub use propagator::{
     LambdaPrecedence, MissingParentPolicy, MissingSampledPolicy, SampledField, TraceHeaderError, XrayLambdaPropagator,
     XrayPropagator, XrayTraceHeader,
 };
 pub use sampler::XrayParentBasedSampler;
+
+/// Resource detectors from `opentelemetry-aws`, so `origin` and the `aws` block come out right on
+/// AWS platforms. Each is behind a feature: `detector-ec2`, `detector-ecs`, `detector-eks`,
+/// `detector-lambda`.
+#[cfg(any(
+    feature = "detector-ec2",
+    feature = "detector-ecs",
+    feature = "detector-eks",
+    feature = "detector-lambda"
+))]
+pub mod detectors {
+    #[cfg(feature = "detector-ec2")]
+    pub use opentelemetry_aws::detector::Ec2ResourceDetector;
+    #[cfg(feature = "detector-ecs")]
+    pub use opentelemetry_aws::detector::EcsResourceDetector;
+    #[cfg(feature = "detector-eks")]
+    pub use opentelemetry_aws::detector::EksResourceDetector;
+    #[cfg(feature = "detector-lambda")]
+    pub use opentelemetry_aws::detector::LambdaResourceDetector;
+}

@@ -1,0 +1,110 @@
+//! Where the exporter's documents go: the daemon over UDP, the X-Ray API, or a writer.
+
+use std::io::Write;
+use std::sync::Mutex;
+
+use otel_xray_translate::{Budget, DocumentBatch};
+use otel_xray_transport::{DaemonClient, DeliveryReport, Dropped, OutgoingDocument};
+
+use super::api_worker::ApiWorker;
+
+/// The chosen transport.
+pub(crate) enum Transport {
+    /// One datagram per document to the daemon.
+    Daemon {
+        client: DaemonClient,
+        scratch: Mutex<Vec<u8>>,
+    },
+    /// `PutTraceSegments` through the background worker.
+    Api(ApiWorker),
+    /// Newline-delimited documents to a writer.
+    Writer(Mutex<Box<dyn Write + Send>>),
+}
+
+impl std::fmt::Debug for Transport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Daemon { client, .. } => write!(f, "Daemon({})", client.target()),
+            Self::Api(_) => f.write_str("Api"),
+            Self::Writer(_) => f.write_str("Writer"),
+        }
+    }
+}
+
+/// What happened to the documents of one export, for the transports that finish synchronously.
+#[derive(Debug, Default)]
+pub(crate) struct SyncOutcome {
+    pub delivered: usize,
+    /// `(segment id, reason)` of each document not delivered.
+    pub dropped: Vec<(String, String)>,
+}
+
+impl Transport {
+    /// The size budget documents must fit for this transport.
+    pub(crate) fn budget(&self) -> Budget {
+        match self {
+            Self::Daemon { .. } => Budget::DaemonUdp,
+            Self::Api(_) | Self::Writer(_) => Budget::PutTraceSegments,
+        }
+    }
+
+    /// Sends over UDP: each datagram on its own, a full socket drops that datagram, never blocks.
+    pub(crate) fn send_daemon(client: &DaemonClient, scratch: &Mutex<Vec<u8>>, batch: &DocumentBatch) -> SyncOutcome {
+        let mut out = SyncOutcome::default();
+        let mut scratch = scratch.lock().unwrap_or_else(|p| p.into_inner());
+        for (info, json) in batch.documents() {
+            match client.send(json, &mut scratch) {
+                Ok(()) => out.delivered += 1,
+                Err(e) => {
+                    tracing::warn!(segment_id = %info.id, trace_id = %info.trace_id, reason = e.label(), error = %e,
+                        "A segment datagram was not sent to the X-Ray daemon.");
+                    out.dropped.push((info.id.to_string(), e.label().to_owned()));
+                }
+            }
+        }
+        out
+    }
+
+    /// Writes each document on its own line and flushes once.
+    pub(crate) fn send_writer(writer: &Mutex<Box<dyn Write + Send>>, batch: &DocumentBatch) -> SyncOutcome {
+        let mut out = SyncOutcome::default();
+        let mut w = writer.lock().unwrap_or_else(|p| p.into_inner());
+        for (info, json) in batch.documents() {
+            match w.write_all(json).and_then(|()| w.write_all(b"\n")) {
+                Ok(()) => out.delivered += 1,
+                Err(e) => {
+                    tracing::warn!(segment_id = %info.id, error = %e, "A segment document could not be written.");
+                    out.dropped.push((info.id.to_string(), "write_error".into()));
+                }
+            }
+        }
+        if let Err(e) = w.flush() {
+            tracing::warn!(error = %e, "Flushing the segment writer failed.");
+        }
+        out
+    }
+}
+
+/// The documents of a batch as owned outgoing documents for the API worker.
+pub(crate) fn outgoing(batch: &DocumentBatch) -> Vec<OutgoingDocument> {
+    batch
+        .documents()
+        .map(|(info, json)| OutgoingDocument {
+            trace_id: info.trace_id,
+            id: info.id,
+            json: String::from_utf8_lossy(json).into_owned(),
+        })
+        .collect()
+}
+
+/// Turns a delivery report into the summary the sync transports give.
+pub(crate) fn from_report(report: &DeliveryReport) -> SyncOutcome {
+    SyncOutcome {
+        delivered: report.delivered,
+        dropped: report
+            .dropped
+            .iter()
+            .map(|Dropped { id, reason, .. }| (id.to_string(), reason.label()))
+            .collect(),
+    }
+}

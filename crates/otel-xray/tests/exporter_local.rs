@@ -1,0 +1,156 @@
+//! The exporter's writer and daemon transports, driven by a real SDK tracer provider.
+
+use std::io::Write;
+use std::net::UdpSocket;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use opentelemetry::KeyValue;
+use opentelemetry::trace::{Span, SpanKind, TraceContextExt, Tracer, TracerProvider as _};
+use opentelemetry_sdk::Resource;
+use opentelemetry_sdk::trace::{SdkTracerProvider, SpanExporter};
+use otel_xray::XrayExporter;
+
+#[derive(Clone, Default)]
+struct Shared(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Shared {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+fn provider(exporter: XrayExporter) -> SdkTracerProvider {
+    SdkTracerProvider::builder()
+        .with_simple_exporter(exporter)
+        .with_resource(
+            Resource::builder_empty()
+                .with_attributes([KeyValue::new("service.name", "checkout")])
+                .build(),
+        )
+        .build()
+}
+
+#[test]
+fn writer_transport_writes_one_document_per_line() {
+    let out = Shared::default();
+    let exporter = XrayExporter::builder()
+        .with_writer(out.clone())
+        .with_indexed_attributes(["order.id"])
+        .build()
+        .unwrap();
+    let stats = exporter.stats();
+    let provider = provider(exporter);
+    let tracer = provider.tracer("test");
+    let root = tracer
+        .span_builder("POST /orders")
+        .with_kind(SpanKind::Server)
+        .start(&tracer);
+    let cx = opentelemetry::Context::current_with_span(root);
+    {
+        let _guard = cx.clone().attach();
+        let span = cx.span();
+        span.set_attribute(KeyValue::new("order.id", "o-1"));
+        span.set_attribute(KeyValue::new("http.request.method", "POST"));
+        span.set_attribute(KeyValue::new("http.response.status_code", 201));
+        let mut child = tracer.span_builder("GET").with_kind(SpanKind::Client).start(&tracer);
+        child.set_attribute(KeyValue::new("url.full", "https://inventory.internal/items/7"));
+        child.set_attribute(KeyValue::new("http.response.status_code", 503));
+        child.end();
+    }
+    cx.span().end();
+    provider.shutdown().unwrap();
+    let text = String::from_utf8(out.0.lock().unwrap().clone()).unwrap();
+    let docs: Vec<serde_json::Value> = text.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(docs.len(), 2);
+    let (child, root) = (&docs[0], &docs[1]);
+    assert_eq!(root["name"], "checkout");
+    assert_eq!(root["annotations"]["order.id"], "o-1");
+    assert_eq!(root["http"]["response"]["status"], 201);
+    assert_eq!(child["type"], "subsegment");
+    assert_eq!(child["parent_id"], root["id"]);
+    assert_eq!(child["trace_id"], root["trace_id"]);
+    assert_eq!(child["namespace"], "remote");
+    assert_eq!(child["fault"], true);
+    let s = stats.snapshot();
+    assert_eq!((s.spans, s.documents, s.delivered, s.dropped), (2, 2, 2, 0));
+}
+
+#[test]
+fn daemon_transport_sends_framed_datagrams_and_one_bad_span_loses_nothing_else() {
+    let daemon = UdpSocket::bind("127.0.0.1:0").unwrap();
+    daemon.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    let exporter = XrayExporter::builder()
+        .with_daemon_address(daemon.local_addr().unwrap().to_string())
+        .build()
+        .unwrap();
+    let stats = exporter.stats();
+    let mut exporter = exporter;
+    exporter.set_resource(
+        &Resource::builder_empty()
+            .with_attributes([KeyValue::new("service.name", "worker")])
+            .build(),
+    );
+
+    // Build three spans through a provider whose exporter we drive by hand.
+    let (tx, rx) = std::sync::mpsc::channel();
+    let collector = Collector(tx);
+    let provider = SdkTracerProvider::builder().with_simple_exporter(collector).build();
+    let tracer = provider.tracer("test");
+    let mut ok = tracer.start("first");
+    ok.set_attribute(KeyValue::new("big", "x".repeat(80_000)));
+    ok.end();
+    let mut bad = tracer.start("second");
+    bad.set_attribute(KeyValue::new("ratio", f64::NAN));
+    bad.end();
+    tracer.start("third").end();
+    provider.shutdown().unwrap();
+    let spans: Vec<_> = rx.try_iter().flatten().collect();
+    assert_eq!(spans.len(), 3);
+
+    let result = futures_lite_block_on(exporter.export(spans));
+    let err = result.expect_err("the NaN span is reported through the SDK's error path");
+    assert!(err.to_string().contains("could not be translated"), "{err}");
+
+    let mut names = Vec::new();
+    let mut buf = vec![0u8; 70_000];
+    for _ in 0..2 {
+        let n = daemon.recv(&mut buf).expect("a datagram");
+        assert!(n <= 65_507);
+        let text = std::str::from_utf8(&buf[..n]).unwrap();
+        let (header, body) = text.split_once('\n').unwrap();
+        assert_eq!(header, r#"{"format":"json","version":1}"#);
+        let doc: serde_json::Value = serde_json::from_str(body).unwrap();
+        names.push(doc["metadata"]["default"].get("big").is_some());
+    }
+    assert_eq!(
+        names,
+        vec![false, false],
+        "the oversized attribute was shrunk away to fit a datagram"
+    );
+    let s = stats.snapshot();
+    assert_eq!(
+        (s.spans, s.documents, s.delivered, s.translation_failures, s.shrunk),
+        (3, 2, 2, 1, 1)
+    );
+}
+
+#[derive(Debug)]
+struct Collector(std::sync::mpsc::Sender<Vec<opentelemetry_sdk::trace::SpanData>>);
+
+impl SpanExporter for Collector {
+    async fn export(&self, batch: Vec<opentelemetry_sdk::trace::SpanData>) -> opentelemetry_sdk::error::OTelSdkResult {
+        let _ = self.0.send(batch);
+        Ok(())
+    }
+}
+
+/// Polls a future that is ready without a runtime (the daemon transport finishes synchronously).
+fn futures_lite_block_on<F: std::future::Future>(f: F) -> F::Output {
+    let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+    rt.block_on(f)
+}
