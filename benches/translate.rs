@@ -3,7 +3,8 @@
 //! `common/mod.rs` for the variants and batches, and BENCHMARKS.md for results.
 //!
 //! * `taskset -c 0 cargo bench --bench translate` runs criterion (time per 512-span batch and
-//!   throughput in spans/s), then prints a summary: ns/span, spans/s, JSON bytes/span and the ratio
+//!   throughput in spans/s), then prints a summary measured with the variants interleaved (so that
+//!   other load on the machine hits them alike): ns/span, spans/s, JSON bytes/span and the ratio
 //!   to opentelemetry-aws. Allocations per span come from the `translate_allocs` bench, which needs
 //!   a counting global allocator that would slow the timed code here.
 //! * `cargo bench --bench translate -- --test` (or `cargo test --benches`) runs each variant once and
@@ -57,8 +58,8 @@ impl Measurement for ThreadCpu {
 // Summary
 // ------------------------------------------------------------------------------------------------
 
-const ROUNDS: usize = 15;
-const BATCHES_PER_ROUND: usize = 100;
+const ROUNDS: usize = 41;
+const BATCHES_PER_ROUND: usize = 20;
 
 struct Row {
     batch: &'static str,
@@ -66,46 +67,76 @@ struct Row {
     cpu_median: f64,
     cpu_min: f64,
     wall_median: f64,
+    /// Median over the rounds of (opentelemetry-aws CPU time / this CPU time) in the same round.
+    paired_ratio: f64,
     bytes_per_span: f64,
 }
 
-/// Per-span CPU time (median and minimum over the rounds) and wall time (median).
-fn measure(fx: &mut Fixture, variant: Variant, rounds: usize, batches: usize) -> Row {
-    for _ in 0..batches.min(20) {
-        black_box(fx.run(variant));
-    }
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}
+
+/// Times every variant of every batch in turn, `rounds` times `batches` batches each, so that
+/// whatever else runs on the machine hits all variants alike; returns per-span figures.
+fn measure_interleaved(fixtures: &mut [Fixture], rounds: usize, batches: usize) -> Vec<Row> {
     let spans = (batches * BATCH) as f64;
-    let (mut cpu, mut wall): (Vec<f64>, Vec<f64>) = (0..rounds)
-        .map(|_| {
-            let (cpu, wall) = (ThreadTime::now(), Instant::now());
-            for _ in 0..batches {
+    let cells = fixtures.len() * Variant::ALL.len();
+    // samples[cell][round] = (cpu ns/span, wall ns/span)
+    let mut samples = vec![Vec::with_capacity(rounds); cells];
+    for fx in fixtures.iter_mut() {
+        for variant in Variant::ALL {
+            for _ in 0..batches.min(20) {
                 black_box(fx.run(variant));
             }
-            (
-                cpu.elapsed().as_nanos() as f64 / spans,
-                wall.elapsed().as_nanos() as f64 / spans,
-            )
-        })
-        .unzip();
-    cpu.sort_by(f64::total_cmp);
-    wall.sort_by(f64::total_cmp);
-    let (_, bytes) = fx.run(variant);
-    Row {
-        batch: fx.name,
-        variant,
-        cpu_median: cpu[rounds / 2],
-        cpu_min: cpu[0],
-        wall_median: wall[rounds / 2],
-        bytes_per_span: bytes as f64 / BATCH as f64,
+        }
     }
+    for _ in 0..rounds {
+        for (f, fx) in fixtures.iter_mut().enumerate() {
+            for (v, variant) in Variant::ALL.into_iter().enumerate() {
+                let (cpu, wall) = (ThreadTime::now(), Instant::now());
+                for _ in 0..batches {
+                    black_box(fx.run(variant));
+                }
+                samples[f * Variant::ALL.len() + v].push((
+                    cpu.elapsed().as_nanos() as f64 / spans,
+                    wall.elapsed().as_nanos() as f64 / spans,
+                ));
+            }
+        }
+    }
+    let theirs_index = Variant::ALL
+        .iter()
+        .position(|v| *v == Variant::OpentelemetryAws)
+        .expect("variant");
+    let mut rows = Vec::with_capacity(cells);
+    for (f, fx) in fixtures.iter_mut().enumerate() {
+        let theirs = &samples[f * Variant::ALL.len() + theirs_index];
+        for (v, variant) in Variant::ALL.into_iter().enumerate() {
+            let s = &samples[f * Variant::ALL.len() + v];
+            let cpu: Vec<f64> = s.iter().map(|x| x.0).collect();
+            let (_, bytes) = fx.run(variant);
+            rows.push(Row {
+                batch: fx.name,
+                variant,
+                cpu_median: median(cpu.clone()),
+                cpu_min: cpu.iter().copied().fold(f64::INFINITY, f64::min),
+                wall_median: median(s.iter().map(|x| x.1).collect()),
+                paired_ratio: median(theirs.iter().zip(s).map(|(t, o)| t.0 / o.0).collect()),
+                bytes_per_span: bytes as f64 / BATCH as f64,
+            });
+        }
+    }
+    rows
 }
 
 fn print_summary(rows: &[Row], full: bool) {
     println!();
     if full {
         println!(
-            "Summary: {BATCH}-span batches, {BATCHES_PER_ROUND} per round, {ROUNDS} rounds; cpu = CPU time of the \
-             bench thread (median, min), wall = wall-clock (median); aws/this = opentelemetry-aws cpu / this cpu."
+            "Summary: variants interleaved, {ROUNDS} rounds of {BATCHES_PER_ROUND} {BATCH}-span batches each; \
+             cpu = CPU time of the bench thread (median, min over rounds), wall = wall-clock (median); \
+             aws/this = median over rounds of opentelemetry-aws cpu / this cpu in the same round."
         );
     } else {
         println!("Summary (test mode: one batch per variant, times are not meaningful):");
@@ -115,10 +146,6 @@ fn print_summary(rows: &[Row], full: bool) {
         "batch", "variant", "cpu ns/span", "min", "spans/s", "wall ns/span", "bytes/span", "aws/this"
     );
     for row in rows {
-        let theirs = rows
-            .iter()
-            .find(|r| r.batch == row.batch && r.variant == Variant::OpentelemetryAws)
-            .map_or(f64::NAN, |r| r.cpu_median);
         println!(
             "{:<6} {:<28} {:>12.0} {:>9.0} {:>10.0} {:>13.0} {:>11.0} {:>8.2}x",
             row.batch,
@@ -128,7 +155,7 @@ fn print_summary(rows: &[Row], full: bool) {
             1e9 / row.cpu_median,
             row.wall_median,
             row.bytes_per_span,
-            theirs / row.cpu_median,
+            row.paired_ratio,
         );
     }
 }
@@ -215,9 +242,6 @@ fn main() {
         return;
     }
     let (rounds, batches) = if full { (ROUNDS, BATCHES_PER_ROUND) } else { (1, 1) };
-    let rows: Vec<Row> = fixtures
-        .iter_mut()
-        .flat_map(|fx| Variant::ALL.map(|v| measure(fx, v, rounds, batches)))
-        .collect();
+    let rows = measure_interleaved(&mut fixtures, rounds, batches);
     print_summary(&rows, full);
 }

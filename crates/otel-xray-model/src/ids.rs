@@ -67,6 +67,22 @@ impl TraceId {
         const_hex::encode_to_slice(&self.0[4..], &mut out[11..]).expect("24 hex digits fit");
     }
 
+    /// The parent id an X-Ray propagator makes up for a trace header that carries no `Parent`
+    /// (ALB and API Gateway send only `Root`): the trace id's two big-endian 64-bit halves XOR-ed
+    /// together and with `"XRAYROOT"` (the constant itself should that be zero). A real parent id
+    /// collides with it with probability 2⁻⁶⁴. The translator treats a parent equal to it as no
+    /// parent, so such requests become root segments instead of pointing at a segment that never
+    /// exists.
+    pub fn synthetic_parent(&self) -> SegmentId {
+        const SALT: u64 = u64::from_be_bytes(*b"XRAYROOT");
+        let mut high = [0u8; 8];
+        let mut low = [0u8; 8];
+        high.copy_from_slice(&self.0[..8]);
+        low.copy_from_slice(&self.0[8..]);
+        let mixed = u64::from_be_bytes(high) ^ u64::from_be_bytes(low) ^ SALT;
+        SegmentId(if mixed == 0 { SALT } else { mixed }.to_be_bytes())
+    }
+
     /// The 32 lowercase hex digits of the OpenTelemetry form.
     pub fn to_otel_hex(&self) -> String {
         const_hex::encode(self.0)

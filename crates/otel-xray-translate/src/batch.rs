@@ -10,8 +10,12 @@ use opentelemetry_sdk::trace::SpanData;
 use otel_xray_model::{SegmentId, TraceId};
 
 use crate::Translator;
+use otel_xray_model::Segment;
+use otel_xray_model::encode::encode_into;
+
 use crate::aws::ResourceContext;
 use crate::error::{DocumentError, TranslateError};
+use crate::pack::{pack, unpack};
 use crate::pipeline::IdSource;
 use crate::shrink::{Budget, encode_within};
 use crate::source::{SdkIds, otlp_resource, otlp_span, sdk_resource, sdk_span};
@@ -122,6 +126,24 @@ impl DocumentBatch {
     pub fn encoded_bytes(&self) -> usize {
         self.bytes.len()
     }
+
+    /// Encodes one document within `budget`, recording a failure if it cannot be.
+    fn push_document(&mut self, mut seg: Segment<'_>, budget: Budget) {
+        let start = self.bytes.len();
+        match encode_within(&mut seg, budget, &mut self.bytes) {
+            Ok(enc) => self.docs.push(DocumentInfo {
+                range: start..start + enc.len,
+                trace_id: seg.trace_id.unwrap_or_default(),
+                id: seg.id,
+                shrunk: enc.shrunk,
+            }),
+            Err(e) => self.failures.push(Failure {
+                trace_id: seg.trace_id,
+                span_id: Some(seg.id),
+                reason: e.into(),
+            }),
+        }
+    }
 }
 
 impl Translator {
@@ -215,6 +237,54 @@ impl Translator {
         for span in spans {
             let sdk_ids = SdkIds::of(span);
             self.translate_into(&sdk_span(span, &sdk_ids), &ctx, options, ids, out);
+        }
+    }
+
+    /// Like [`Translator::translate_sdk_with_ids`], then packs children into their service-local
+    /// root's document ([`crate::pack`]) when the packed document fits the budget; a tree that does
+    /// not fit is sent as independent documents.
+    pub fn translate_sdk_packed_with_ids(
+        &self,
+        spans: &[SpanData],
+        resource: &Resource,
+        options: BatchOptions,
+        ids: &mut dyn IdSource,
+        out: &mut DocumentBatch,
+    ) {
+        let ctx = ResourceContext::new(sdk_resource(resource), &self.prepared.config.aws_log_groups);
+        let all_ids: Vec<SdkIds> = spans.iter().map(SdkIds::of).collect();
+        let views: Vec<SpanRef<'_>> = spans.iter().zip(&all_ids).map(|(s, i)| sdk_span(s, i)).collect();
+        let mut segs = Vec::with_capacity(views.len());
+        for view in &views {
+            out.spans += 1;
+            if let Err(e) = self.translate_span(view, &ctx, options.now_unix_secs, ids, |s| segs.push(s)) {
+                out.failures.push(Failure {
+                    trace_id: view.trace_id(),
+                    span_id: view.span_id(),
+                    reason: e.into(),
+                });
+            }
+        }
+        let max = options.budget.max_document_bytes();
+        for packed in pack(segs) {
+            if packed.embedded > 0 {
+                let start = out.bytes.len();
+                if let Ok(len) = encode_into(&packed.root, &mut out.bytes) {
+                    if len <= max {
+                        out.docs.push(DocumentInfo {
+                            range: start..start + len,
+                            trace_id: packed.root.trace_id.unwrap_or_default(),
+                            id: packed.root.id,
+                            shrunk: false,
+                        });
+                        continue;
+                    }
+                    out.bytes.truncate(start);
+                }
+            }
+            for seg in unpack(packed) {
+                out.push_document(seg, options.budget);
+            }
         }
     }
 

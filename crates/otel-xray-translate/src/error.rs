@@ -13,7 +13,7 @@ pub enum TranslateError {
         len: usize,
     },
     /// The span id is not 8 bytes, or is all zero.
-    #[error("invalid span id: expected 8 non-zero bytes, got {len} bytes")]
+    #[error("invalid span id: expected 8 bytes, not all zero (got {len} bytes)")]
     InvalidSpanId {
         /// Bytes given.
         len: usize,

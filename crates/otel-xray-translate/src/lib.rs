@@ -17,6 +17,7 @@
 //! | [`config`] | translation options and their defaults |
 //! | [`batch`] | whole requests into one buffer of encoded documents, failures attributed |
 //! | [`shrink`] | encoding within a byte budget |
+//! | [`pack`] | embedding children into their root's document (a sending step, off by default) |
 //!
 //! ```
 //! use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
@@ -42,6 +43,7 @@ mod http;
 mod keys;
 mod metadata;
 mod name;
+pub mod pack;
 mod pipeline;
 pub mod shrink;
 pub mod source;

@@ -209,6 +209,8 @@ pub(crate) fn translate_span<'a>(
         8 => SegmentId::from_slice(span.parent_span_id).ok().filter(|p| !p.is_zero()),
         len => return Err(TranslateError::InvalidParentSpanId { len }),
     };
+    // A parent made up by the X-Ray propagator for a header without `Parent` is no parent.
+    let parent = parent.filter(|p| TraceId::from_slice(span.trace_id).map_or(true, |t| t.synthetic_parent() != *p));
     let attrs = &span.attributes;
     let local_root = matches!(find(attrs, AWS_SPAN_KIND), Some(Value::Str(LOCAL_ROOT)));
 

@@ -566,3 +566,43 @@ fn events_sit_next_to_other_default_metadata() {
     assert_eq!(m["otel.resource.service.name"], "svc");
     assert_eq!(m["otel.events"][0]["name"], "e");
 }
+
+#[test]
+fn merged_default_metadata_and_events_give_no_duplicate_keys() {
+    // `aws.xray.metadata.default` merges an `otel.events` entry into metadata.default; it is not
+    // the literal span attribute `otel.events`, so the events are appended as well. The document
+    // must still be a map: one `otel.events` key, not two.
+    let out = run_otlp(
+        &cfg(),
+        &no_res(),
+        &[sub()
+            .attr("aws.xray.metadata.default", r#"{"otel.events": "mine"}"#)
+            .event("e", START_NS, vec![])],
+    );
+    let raw = &out.raw[0];
+    assert_eq!(duplicate_key(raw), None, "{}", String::from_utf8_lossy(raw));
+}
+
+#[test]
+fn xray_sdk_style_keys_are_ordinary_metadata() {
+    // §15: no special handling.
+    let d = one_both(
+        &no_res(),
+        sub()
+            .attr("aws.xray.inprogress", true)
+            .attr("aws.xray.traced", true)
+            .attr("aws.xray.retries", 3)
+            .attr("aws.xray.resource_arn", "arn:aws:x")
+            .attr("aws.xray.x_forwarded_for", true)
+            .attr("aws.xray.inferred", true),
+    );
+    let m = meta_default(&d);
+    assert_eq!(m["aws.xray.inprogress"], true);
+    assert_eq!(m["aws.xray.traced"], true);
+    assert_eq!(m["aws.xray.retries"], 3);
+    assert_eq!(m["aws.xray.resource_arn"], "arn:aws:x");
+    assert_eq!(m["aws.xray.x_forwarded_for"], true);
+    assert_eq!(m["aws.xray.inferred"], true);
+    assert_never_written(&d);
+    assert!(d.get("in_progress").is_none() && d.get("resource_arn").is_none());
+}

@@ -471,3 +471,14 @@ fn service_on_subsegments_too() {
     let d = one_both(&res(vec![kv("service.version", "9")]), client());
     assert_eq!(d["service"]["version"], "9");
 }
+
+#[test]
+fn empty_service_version_does_not_fall_back_to_the_image_tag() {
+    // §11: service.version, *else* container.image.tag. An existing but empty service.version
+    // gives an empty `service` object, which counts as absent.
+    let d = one_both(
+        &res(vec![kv("service.version", ""), kv("container.image.tag", "sha-abc")]),
+        span("op"),
+    );
+    assert_absent(&d, &["service"]);
+}

@@ -442,3 +442,24 @@ fn chained_exceptions_point_to_the_next_one() {
         assert_eq!(e["remote"], true);
     }
 }
+
+#[test]
+fn skipped_failure_event_still_selects_the_exception_branch() {
+    // The exception-event branch applies because the event is present; every matching event is
+    // skipped, so the cause is empty, the status message is not used, and http.status_text is
+    // not consumed.
+    let d = one_both(
+        &no_res(),
+        aws_sdk_span()
+            .error("status message")
+            .attr("http.status_text", "Service Unavailable")
+            .event(
+                "HTTP request failure",
+                FAILURE_NS,
+                vec![kv("aws.http.error_message", "x")],
+            ),
+    );
+    assert_absent(&d, &["cause"]);
+    assert_eq!(meta_default(&d)["http.status_text"], "Service Unavailable");
+    assert_eq!(flags(&d), (true, false, false));
+}

@@ -331,12 +331,22 @@ fn value() -> impl Strategy<Value = V> {
     leaf.prop_recursive(2, 8, 3, |inner| {
         prop_oneof![
             proptest::collection::vec(inner.clone(), 0..3).prop_map(V::Arr),
-            proptest::collection::vec(("[a-z]{1,3}", inner), 0..3).prop_map(V::Map),
+            proptest::collection::vec(("[a-z]{1,3}", inner), 0..3).prop_map(|kvs| V::Map(unique(kvs))),
         ]
     })
 }
 
+/// Random attributes with unique keys (the OpenTelemetry data model requires unique keys).
 fn attrs() -> impl Strategy<Value = Vec<(String, V)>> {
+    raw_attrs().prop_map(unique)
+}
+
+fn unique(kvs: Vec<(String, V)>) -> Vec<(String, V)> {
+    let mut seen = std::collections::HashSet::new();
+    kvs.into_iter().filter(|(k, _)| seen.insert(k.clone())).collect()
+}
+
+fn raw_attrs() -> impl Strategy<Value = Vec<(String, V)>> {
     proptest::collection::vec(
         (
             prop_oneof![
@@ -506,7 +516,7 @@ fn resource() -> impl Strategy<Value = Res> {
         ),
         0..8,
     )
-    .prop_map(Res)
+    .prop_map(|kvs| Res(unique(kvs)))
 }
 
 fn config() -> impl Strategy<Value = TranslatorConfig> {
@@ -548,6 +558,8 @@ proptest! {
         prop_assert!(out.docs.len() <= 2 * spans.len());
         for (d, raw) in out.docs.iter().zip(&out.raw) {
             assert_always_fields(d);
+            assert_never_written(d);
+            prop_assert_eq!(duplicate_key(raw), None, "{}", String::from_utf8_lossy(raw));
             prop_assert!(raw.len() <= budget.max_document_bytes());
             prop_assert!(is_hex16(&d["id"]));
             prop_assert_eq!(d["trace_id"].as_str().map(str::len), Some(35));
@@ -580,6 +592,7 @@ fn sdk_attrs() -> impl Strategy<Value = Vec<(String, V)>> {
         (proptest::sample::select(KEYS).prop_map(str::to_owned), sdk_value()),
         0..10,
     )
+    .prop_map(unique)
 }
 
 fn sdk_span_desc() -> impl Strategy<Value = SpanDesc> {

@@ -52,6 +52,7 @@ fn parent_id_left_out_when_empty() {
 fn by_default_any_16_byte_trace_id_is_converted() {
     // Differs (f): random W3C ids, zero high bits, far past and far future epochs.
     for t in [
+        "00000000000000000000000000000000",
         "00000000000000000000000000000001",
         "0000000077b34da6a3ce929d0e0e4736",
         "ffffffff77b34da6a3ce929d0e0e4736",

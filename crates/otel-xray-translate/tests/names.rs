@@ -176,6 +176,9 @@ fn rule11_span_name_through_fix_segment_name() {
         ("GET /users/{id}?x=1", "GET /users/idx=1"),
         ("name%&#=+-@:/_.", "name%&#=+-@:/_."),
         ("\u{65e5}\u{672c}", "\u{65e5}\u{672c}"),
+        // Non-ASCII digits, marks, symbols and spaces are not letters.
+        ("a\u{0663}b\u{00a0}c\u{2603}d\u{0301}", "abcd"),
+        ("tab\there\nnew", "tabherenew"),
     ] {
         assert_eq!(name_of(&no_res(), span(raw)), expected, "{raw:?}");
     }
@@ -389,4 +392,22 @@ fn rule6_ipv6_host_is_unbracketed() {
         .attr("db.name", "app")
         .attr("db.connection_string", "mysql://[::1]:3306");
     assert_eq!(name_of(&no_res(), s), "app@::1");
+}
+
+#[test]
+fn rule6_host_is_the_url_host_name_as_written() {
+    // A non-ASCII host name is a host name, not its percent-encoding.
+    let s = span("q")
+        .attr("db.name", "orders")
+        .attr("db.connection_string", "mysql://d\u{e9}p\u{f4}t.example.com:3306");
+    assert_eq!(name_of(&no_res(), s), "orders@d\u{e9}p\u{f4}t.example.com");
+}
+
+#[test]
+fn rule6_host_keeps_its_case() {
+    // The reference's Hostname() keeps the host as written, whatever the scheme.
+    let s = span("q")
+        .attr("db.name", "orders")
+        .attr("db.connection_string", "http://DB.Example.com:8080");
+    assert_eq!(name_of(&no_res(), s), "orders@DB.Example.com");
 }

@@ -393,3 +393,57 @@ fn a_rich_span_is_the_same_in_both_forms() {
     assert_eq!(d["cause"]["exceptions"][0]["stack"][0]["path"], "/app/cart.py");
     assert_eq!(d["origin"], "AWS::ECS::Fargate");
 }
+
+#[test]
+fn index_all_does_not_put_consumed_keys_back() {
+    // Step 10 reads indexed_attributes only.
+    let config = TranslatorConfig {
+        index_all_attributes: true,
+        ..cfg()
+    };
+    let d = one_cfg(
+        &config,
+        &no_res(),
+        span("GET").server().attr("http.method", "GET").attr("free", "x"),
+    );
+    assert!(!annotations(&d).contains_key("http.method"));
+    assert_eq!(annotations(&d)["free"], "x");
+    let config = TranslatorConfig {
+        index_all_attributes: true,
+        indexed_attributes: vec!["http.method".into()],
+        ..cfg()
+    };
+    let d = one_cfg(&config, &no_res(), span("GET").server().attr("http.method", "GET"));
+    assert_eq!(annotations(&d)["http.method"], "GET");
+}
+
+#[test]
+fn aws_xray_annotations_does_not_put_consumed_keys_back() {
+    // Step 10 runs before aws.xray.annotations is read in step 11.
+    let d = one_both(
+        &no_res(),
+        span("GET")
+            .server()
+            .attr("http.method", "GET")
+            .attr("aws.xray.annotations", arr(["http.method"])),
+    );
+    assert_absent(&d, &["annotations"]);
+}
+
+#[test]
+fn fields_the_translator_never_writes() {
+    let d = one_both(
+        &res(vec![kv("service.version", "1"), kv("cloud.platform", "aws_ec2")]),
+        span("q")
+            .client()
+            .child()
+            .attr("http.method", "GET")
+            .attr("net.peer.name", "h")
+            .attr("db.system", "mysql")
+            .attr("db.statement", "SELECT 1")
+            .event("exception", START_NS, vec![kv("exception.type", "E")])
+            .link(TRACE, SPAN, vec![]),
+    );
+    assert_never_written(&d);
+    assert_always_fields(&d);
+}

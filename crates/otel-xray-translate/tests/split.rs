@@ -625,3 +625,35 @@ fn case_c_events_stay_on_the_dependency() {
     );
     assert!(!meta_default(&d[1]).contains_key("otel.events"));
 }
+
+#[test]
+fn case_c_unspecified_kind_names_the_dependency_after_remote_service() {
+    // Rule 3 of §6 does not cover UNSPECIFIED, but the Case C post-rule does.
+    let d = docs(
+        &no_res(),
+        span("op")
+            .kind(Kind::Unspecified)
+            .local_root()
+            .attr("aws.remote.service", "inventory"),
+    );
+    assert_eq!(d[0]["name"], "inventory");
+}
+
+#[test]
+fn case_c_service_segment_keeps_otel_resource_keys_in_every_namespace() {
+    let d = docs(
+        &no_res(),
+        span("op")
+            .producer()
+            .local_root()
+            .attr("aws.xray.metadata.custom", r#"{"otel.resource.zone": "a", "other": 1}"#),
+    );
+    assert_eq!(
+        d[0]["metadata"]["custom"],
+        json!({"otel.resource.zone": "a", "other": 1})
+    );
+    assert_eq!(
+        normalize(&d[1]["metadata"]["custom"]),
+        json!({"otel.resource.zone": "a"})
+    );
+}

@@ -267,3 +267,11 @@ fn v0_keys_are_ordinary_attributes_when_v0_reading_is_off() {
     assert!(absent(&d["sql"]["sanitized_query"]));
     assert_eq!(meta_default(&d)["db.statement"], "SELECT 1");
 }
+
+#[test]
+fn url_is_the_raw_span_name() {
+    let d = one_both(&no_res(), span("SELECT * FROM <t>, u").attr("db.system", "mysql"));
+    assert_eq!(d["sql"]["url"], "SELECT * FROM <t>, u");
+    // The document name is sanitised, the url is not.
+    assert_eq!(d["name"], "SELECT  FROM t u");
+}

@@ -73,6 +73,7 @@ pub const HEADER_NAME_CANONICAL: &str = "X-Amzn-Trace-Id";
 pub const LINEAGE_TRACE_STATE_KEY: &str = "lineage";
 
 /// Mixed into [`synthetic_parent_span_id`]; the ASCII bytes of `XRAYROOT`.
+#[cfg(test)]
 const SYNTHETIC_PARENT_SALT: u64 = 0x5852_4159_524f_4f54;
 
 /// What a header without a sampling decision (no `Sampled` field, or `Sampled=?`) means.
@@ -137,14 +138,9 @@ pub enum MissingParentPolicy {
 /// (`"XRAYROOT"`); should that be zero, the constant itself. A real parent id collides with it with
 /// probability 2⁻⁶⁴.
 pub fn synthetic_parent_span_id(trace_id: TraceId) -> SpanId {
-    let bytes = trace_id.to_bytes();
-    let mut high = [0u8; 8];
-    let mut low = [0u8; 8];
-    high.copy_from_slice(&bytes[..8]);
-    low.copy_from_slice(&bytes[8..]);
-    let mixed = u64::from_be_bytes(high) ^ u64::from_be_bytes(low) ^ SYNTHETIC_PARENT_SALT;
-    let id = if mixed == 0 { SYNTHETIC_PARENT_SALT } else { mixed };
-    SpanId::from_bytes(id.to_be_bytes())
+    // One definition, in the model crate, shared with the translator (which drops such parents).
+    let xray = otel_xray_model::TraceId(trace_id.to_bytes());
+    SpanId::from_bytes(xray.synthetic_parent().0)
 }
 
 /// Whether `parent` has the span id that [`MissingParentPolicy::SyntheticParent`] makes up for its trace

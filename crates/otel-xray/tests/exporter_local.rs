@@ -154,3 +154,51 @@ fn futures_lite_block_on<F: std::future::Future>(f: F) -> F::Output {
     let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
     rt.block_on(f)
 }
+
+#[test]
+fn nesting_packs_children_into_the_root_document() {
+    let out = Shared::default();
+    let exporter = XrayExporter::builder()
+        .with_writer(out.clone())
+        .with_nesting(true)
+        .build()
+        .unwrap();
+    let stats = exporter.stats();
+    let provider = SdkTracerProvider::builder()
+        .with_batch_exporter(exporter)
+        .with_resource(
+            Resource::builder_empty()
+                .with_attributes([KeyValue::new("service.name", "api")])
+                .build(),
+        )
+        .build();
+    let tracer = provider.tracer("test");
+    let root = tracer
+        .span_builder("GET /report")
+        .with_kind(SpanKind::Server)
+        .start(&tracer);
+    let cx = opentelemetry::Context::current_with_span(root);
+    for i in 0..20 {
+        let mut call = tracer
+            .span_builder(format!("call {i}"))
+            .with_kind(SpanKind::Client)
+            .start_with_context(&tracer, &cx);
+        call.set_attribute(KeyValue::new("peer.service", format!("svc{i}")));
+        call.end();
+    }
+    cx.span().end();
+    provider.force_flush().unwrap();
+    provider.shutdown().unwrap();
+    let text = String::from_utf8(out.0.lock().unwrap().clone()).unwrap();
+    let docs: Vec<serde_json::Value> = text.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(docs.len(), 1, "a request that made 20 calls costs one document");
+    let subs = docs[0]["subsegments"].as_array().unwrap();
+    assert_eq!(subs.len(), 20);
+    assert!(
+        subs.iter()
+            .all(|s| s.get("parent_id").is_none() && s.get("trace_id").is_none())
+    );
+    assert_eq!(subs[0]["name"], "svc0");
+    let s = stats.snapshot();
+    assert_eq!((s.spans, s.documents, s.delivered), (21, 1, 1));
+}

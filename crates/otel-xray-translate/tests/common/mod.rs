@@ -791,3 +791,114 @@ pub fn is_hex16(v: &Json) -> bool {
     v.as_str()
         .is_some_and(|s| s.len() == 16 && s.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)))
 }
+
+// ------------------------------------------------------------------------------------------------
+// Structural checks on raw documents
+// ------------------------------------------------------------------------------------------------
+
+/// The first duplicate object key in a JSON document, if any (a JSON object with repeated keys is
+/// not a map, and readers disagree on which value wins).
+pub fn duplicate_key(raw: &[u8]) -> Option<String> {
+    use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
+
+    struct Checked;
+    struct CheckedVisitor;
+
+    impl<'de> Visitor<'de> for CheckedVisitor {
+        type Value = Checked;
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("any JSON")
+        }
+        fn visit_bool<E>(self, _: bool) -> Result<Checked, E> {
+            Ok(Checked)
+        }
+        fn visit_i64<E>(self, _: i64) -> Result<Checked, E> {
+            Ok(Checked)
+        }
+        fn visit_u64<E>(self, _: u64) -> Result<Checked, E> {
+            Ok(Checked)
+        }
+        fn visit_f64<E>(self, _: f64) -> Result<Checked, E> {
+            Ok(Checked)
+        }
+        fn visit_str<E>(self, _: &str) -> Result<Checked, E> {
+            Ok(Checked)
+        }
+        fn visit_unit<E>(self) -> Result<Checked, E> {
+            Ok(Checked)
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Checked, A::Error> {
+            while seq.next_element::<Checked>()?.is_some() {}
+            Ok(Checked)
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Checked, A::Error> {
+            let mut seen = std::collections::HashSet::new();
+            while let Some(k) = map.next_key::<String>()? {
+                if !seen.insert(k.clone()) {
+                    return Err(de::Error::custom(format!("DUPLICATE:{k}")));
+                }
+                map.next_value::<Checked>()?;
+            }
+            Ok(Checked)
+        }
+    }
+
+    impl<'de> Deserialize<'de> for Checked {
+        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            d.deserialize_any(CheckedVisitor)
+        }
+    }
+
+    match serde_json::from_slice::<Checked>(raw) {
+        Ok(_) => None,
+        Err(e) => {
+            let text = e.to_string();
+            let key = text.strip_prefix("DUPLICATE:").unwrap_or(&text);
+            Some(key.split(" at line").next().unwrap_or(key).to_owned())
+        }
+    }
+}
+
+/// Asserts that the translator wrote none of the fields §2.2 says it never writes.
+#[track_caller]
+pub fn assert_never_written(doc: &Json) {
+    for f in ["in_progress", "subsegments", "precursor_ids", "traced", "resource_arn"] {
+        assert!(doc.get(f).is_none(), "`{f}` is never written: {doc:#}");
+    }
+    assert!(doc["http"]["request"].get("traced").is_none());
+    assert!(doc["aws"].get("retries").is_none());
+    assert!(doc["cause"].get("working_directory").is_none());
+    assert!(doc["cause"].get("paths").is_none());
+    assert!(doc["service"].get("compiler").is_none());
+    assert!(doc["service"].get("compiler_version").is_none());
+    for f in ["database_version", "driver_version", "preparation"] {
+        assert!(doc["sql"].get(f).is_none(), "sql.{f} is never written");
+    }
+    if let Some(ex) = doc["cause"]["exceptions"].as_array() {
+        for e in ex {
+            assert!(e.get("skipped").is_none(), "exception `skipped` is never written");
+            for f in ["id", "type", "message"] {
+                assert!(e[f].is_string(), "exception `{f}` is always written: {e:#}");
+            }
+        }
+    }
+    if let Some(links) = doc["links"].as_array() {
+        for l in links {
+            assert!(l["trace_id"].is_string() && l["id"].is_string(), "{l:#}");
+        }
+    }
+    if doc.get("http").is_some() {
+        assert!(doc["http"]["request"].is_object(), "{doc:#}");
+        assert!(doc["http"]["response"].is_object(), "{doc:#}");
+        assert!(doc["http"]["response"]["content_length"].is_i64(), "{doc:#}");
+    }
+    if doc.get("aws").is_some() {
+        assert!(doc["aws"]["xray"]["auto_instrumentation"].is_boolean(), "{doc:#}");
+    }
+    if doc["http"]["request"].get("x_forwarded_for").is_some() {
+        assert_eq!(
+            doc["http"]["request"]["x_forwarded_for"], true,
+            "never written as false"
+        );
+    }
+}

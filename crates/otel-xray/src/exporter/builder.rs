@@ -41,6 +41,7 @@ pub struct XrayExporterBuilder {
     config: TranslatorConfig,
     retry: RetryPolicy,
     request_timeout: Duration,
+    nesting: bool,
 }
 
 impl Default for XrayExporterBuilder {
@@ -50,6 +51,7 @@ impl Default for XrayExporterBuilder {
             config: TranslatorConfig::default(),
             retry: RetryPolicy::default(),
             request_timeout: Duration::from_secs(10),
+            nesting: false,
         }
     }
 }
@@ -134,6 +136,16 @@ impl XrayExporterBuilder {
         self
     }
 
+    /// Embed the children of a service-local root into its document when they are in the same
+    /// export batch (off by default). A request that made 20 calls then costs one document
+    /// instead of 21, which matters under X-Ray's 2,600 segments/s regional quota; a tree that
+    /// would exceed the size limit is sent as independent documents. Off by default because an
+    /// embedded child's data reaches X-Ray only with its root.
+    pub fn with_nesting(mut self, on: bool) -> Self {
+        self.nesting = on;
+        self
+    }
+
     /// Time limit of one `PutTraceSegments` call (API transport; default 10 s).
     pub fn with_request_timeout(mut self, timeout: Duration) -> Self {
         self.request_timeout = timeout;
@@ -169,6 +181,7 @@ impl XrayExporterBuilder {
             resource: opentelemetry_sdk::Resource::builder_empty().build(),
             transport,
             stats: Arc::new(ExportStats::default()),
+            nesting: self.nesting,
         })
     }
 }

@@ -30,6 +30,7 @@ pub struct XrayExporter {
     resource: Resource,
     transport: Transport,
     stats: Arc<ExportStats>,
+    nesting: bool,
 }
 
 impl fmt::Debug for XrayExporter {
@@ -58,8 +59,13 @@ impl XrayExporter {
             now_unix_secs: now,
             budget: self.transport.budget(),
         };
-        self.translator
-            .translate_sdk(spans, &self.resource, options, &mut batch);
+        if self.nesting {
+            self.translator
+                .translate_sdk_packed_with_ids(spans, &self.resource, options, &mut rand::rng(), &mut batch);
+        } else {
+            self.translator
+                .translate_sdk(spans, &self.resource, options, &mut batch);
+        }
         let shrunk = batch.documents().filter(|(i, _)| i.shrunk).count();
         self.stats
             .record_translation(spans.len(), batch.len(), shrunk, batch.failures().len());
