@@ -12,8 +12,9 @@
 //! * `TRANSLATE_BENCH_ONLY=java/otel-xray/otlp [TRANSLATE_BENCH_BATCHES=50]` runs only that variant
 //!   inside `profile_loop`, for profilers (see BENCHMARKS.md).
 //!
-//! Time is the CPU time of the bench thread (`CLOCK_THREAD_CPUTIME_ID`), which other processes
-//! sharing the core do not inflate; the summary shows wall-clock time too.
+//! Time is the CPU time of the bench thread (`CLOCK_THREAD_CPUTIME_ID`): time other processes take
+//! on the core is not counted (their contention for caches and host cores still is); the summary
+//! shows wall-clock time too.
 
 mod common;
 
