@@ -30,7 +30,7 @@ use std::error::Error;
 use std::fmt;
 use std::time::Duration;
 
-use opentelemetry::trace::TracerProvider as _;
+use opentelemetry::trace::{TraceContextExt as _, TracerProvider as _};
 use opentelemetry_sdk::Resource;
 use opentelemetry_sdk::trace::SdkTracerProvider;
 use otel_xray::{XrayExporter, XrayIdGenerator};

@@ -41,7 +41,7 @@ pub fn pack(docs: Vec<Segment<'_>>) -> Vec<Packed<'_>> {
     // a cycle.
     let n = docs.len();
     let mut root_of: Vec<Option<usize>> = vec![None; n];
-    for i in 0..n {
+    for (i, slot) in root_of.iter_mut().enumerate() {
         let mut cur = i;
         let mut steps = 0;
         while let Some(p) = parent_of[cur] {
@@ -52,7 +52,7 @@ pub fn pack(docs: Vec<Segment<'_>>) -> Vec<Packed<'_>> {
             }
         }
         if steps <= n && !docs[cur].is_subsegment() {
-            root_of[i] = Some(cur);
+            *slot = Some(cur);
         }
     }
     let mut children: Vec<Vec<usize>> = vec![Vec::new(); n];

@@ -393,7 +393,7 @@ fn resource_blocks_are_on_subsegments_too() {
 
 #[test]
 fn origin_table() {
-    let cases: Vec<(Vec<(String, V)>, Option<&str>)> = vec![
+    let cases: Vec<(Attrs, Option<&str>)> = vec![
         (
             vec![kv("cloud.platform", "aws_app_runner")],
             Some("AWS::AppRunner::Service"),

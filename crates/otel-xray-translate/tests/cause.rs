@@ -5,7 +5,10 @@ mod common;
 
 use common::*;
 
-fn flags(d: &Json) -> (bool, bool, bool) {
+/// (fault, error, throttle)
+type Flags = (bool, bool, bool);
+
+fn flags(d: &Json) -> Flags {
     (
         d["fault"].as_bool().expect("fault"),
         d["error"].as_bool().expect("error"),
@@ -24,7 +27,7 @@ fn exceptions(d: &Json) -> Vec<Json> {
 #[test]
 fn flags_table() {
     // (code, span status) -> (fault, error, throttle)
-    let cases: Vec<(Option<V>, St, (bool, bool, bool))> = vec![
+    let cases: Vec<(Option<V>, St, Flags)> = vec![
         (None, St::Unset, (false, false, false)),
         (None, St::Ok, (false, false, false)),
         (None, St::Error("x".into()), (true, false, false)),

@@ -699,3 +699,31 @@ proptest! {
         prop_assert_eq!(otlp.reasons(), sdk.reasons());
     }
 }
+
+#[test]
+fn nan_reaching_only_the_service_segment_removes_both_documents() {
+    // Resource metadata reaches only the service segment of a parentless local root.
+    let out = run_otlp(
+        &cfg(),
+        &res(vec![kv("load", f64::NAN)]),
+        &[span("op").client().local_root()],
+    );
+    assert!(out.docs.is_empty(), "{:#?}", out.docs);
+    assert_eq!(out.reasons(), vec!["unencodable"]);
+}
+
+#[test]
+fn an_unencodable_span_is_counted_once() {
+    // The dependency subsegment is too large (an http.method is never shrunk) and the service
+    // segment holds a NaN: the span gives no documents and is one translation failure.
+    let out = run_otlp(
+        &cfg(),
+        &res(vec![kv("load", f64::NAN)]),
+        &[span("op")
+            .client()
+            .local_root()
+            .attr("http.method", "M".repeat(70_000).as_str())],
+    );
+    assert!(out.docs.is_empty());
+    assert_eq!(out.reasons(), vec!["unencodable"]);
+}

@@ -538,3 +538,16 @@ fn step8_fields_never_changed_can_make_a_document_too_large() {
         Some("00000000000000aa")
     );
 }
+
+#[test]
+fn shrinking_is_the_same_for_sdk_spans() {
+    let s = with_events().attr("big", blob('z', 3000).as_str());
+    let budget = Budget::Bytes(full_size(&cfg(), &no_res(), &s) - 2500);
+    let otlp = run_budget(&cfg(), &no_res(), vec![s.clone()], budget);
+    let sdk = run_sdk_with(&cfg(), &no_res(), &[s], options(budget));
+    assert_same_docs(&otlp.docs, &sdk.docs, "OTLP form", "SDK form");
+    assert!(otlp.infos[0].shrunk && sdk.infos[0].shrunk);
+    // All three events went (step 1) before `big` (step 3).
+    assert!(!meta_default(&otlp.docs[0]).contains_key("otel.events"));
+    assert!(meta_default(&otlp.docs[0]).contains_key("big"));
+}

@@ -657,3 +657,15 @@ fn case_c_service_segment_keeps_otel_resource_keys_in_every_namespace() {
         json!({"otel.resource.zone": "a"})
     );
 }
+
+#[test]
+fn case_b_internal_local_root_with_parent_stores_no_resource() {
+    // storeResource is decided inside the pipeline (step 1), where this span is a subsegment.
+    let r = res(vec![kv("service.name", "svc")]);
+    let d = one(&r, span("job").child().local_root().attr("x", 1));
+    assert_absent(&d, &["type"]);
+    assert!(!meta_default(&d).contains_key("otel.resource.service.name"), "{d:#}");
+    // A SERVER local root with a parent is a segment inside the pipeline and stores it.
+    let d = one(&r, span("GET").server().child().local_root());
+    assert_eq!(meta_default(&d)["otel.resource.service.name"], "svc");
+}

@@ -150,7 +150,7 @@ fn java_caused_by_message_continues_without_separator() {
 fn java_caused_by_ending_at_the_colon() {
     // The reference crashes here; the message is empty.
     let text = "E: x\n\tat a.B.c(B.java:1)\nCaused by: com.example.Err:";
-    let ex = parse("java", "E", "x", &text);
+    let ex = parse("java", "E", "x", text);
     assert_eq!(ex.len(), 2);
     assert_eq!(ex[1]["type"], "com.example.Err");
     assert_eq!(ex[1]["message"], "");
@@ -295,7 +295,7 @@ fn javascript_frames() {
 #[test]
 fn javascript_native_paths() {
     let text = "TypeError: x\n    at JSON.parse (native code)\n    at f (node:internal/x:12:3)";
-    let ex = parse("nodejs", "TypeError", "x", &text);
+    let ex = parse("nodejs", "TypeError", "x", text);
     assert_eq!(
         stack(&ex[0]),
         vec![frame("native", 0, "JSON.parse "), frame("node", 0, "f ")]
@@ -333,7 +333,7 @@ fn dotnet_frames() {
 #[test]
 fn dotnet_accepts_crlf() {
     let text = "System.Exception: x\r\n   at A.B() in /a.cs:line 3\r\n   at C.D()\r\n";
-    let ex = parse("dotnet", "System.Exception", "x", &text);
+    let ex = parse("dotnet", "System.Exception", "x", text);
     assert_eq!(stack(&ex[0]), vec![frame("/a.cs", 3, "A.B()"), frame("", 0, "C.D()")]);
 }
 
@@ -423,7 +423,7 @@ fn language_is_read_from_the_resource_only() {
         span("op").attr("telemetry.sdk.language", "java").event(
             "exception",
             START_NS,
-            vec![kv("exception.type", "E"), kv("exception.stacktrace", &java())],
+            vec![kv("exception.type", "E"), kv("exception.stacktrace", java())],
         ),
     );
     assert!(absent(&d["cause"]["exceptions"][0]["stack"]), "{d:#}");

@@ -65,6 +65,13 @@ pub enum DropReason {
     CallRejected(CallError),
     /// The call kept failing with a retryable error until the retry budget ran out.
     RetriesExhausted(CallError),
+    /// Another transport could not deliver it (a full UDP socket, a failed write).
+    Transport {
+        /// A short label for metrics (`socket_full`, `write_error`, …).
+        label: &'static str,
+        /// What happened.
+        message: String,
+    },
 }
 
 impl DropReason {
@@ -74,6 +81,7 @@ impl DropReason {
             Self::Rejected { code, .. } => format!("rejected:{code}"),
             Self::CallRejected(_) => "call_rejected".into(),
             Self::RetriesExhausted(_) => "retries_exhausted".into(),
+            Self::Transport { label, .. } => (*label).into(),
         }
     }
 }

@@ -111,6 +111,9 @@ pub fn map<T: Into<V>>(items: impl IntoIterator<Item = (&'static str, T)>) -> V 
     V::Map(items.into_iter().map(|(k, v)| (k.to_owned(), v.into())).collect())
 }
 
+/// An attribute list.
+pub type Attrs = Vec<(String, V)>;
+
 /// One attribute: `kv("k", "v")`.
 pub fn kv(key: &str, value: impl Into<V>) -> (String, V) {
     (key.to_owned(), value.into())

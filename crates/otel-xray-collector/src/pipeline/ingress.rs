@@ -1,0 +1,135 @@
+//! The pipeline's entry point for receivers: translate OTLP requests (or take documents received
+//! over UDP), count everything, and queue all of a request's documents or refuse the request.
+
+use std::sync::Arc;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
+use otel_xray_translate::{BatchOptions, Budget, DocumentBatch, Translator};
+use otel_xray_transport::OutgoingDocument;
+
+use super::queue::{QueueError, QueueSender};
+use crate::metrics::{Metrics, ReceiverLabel};
+
+/// What happened to an OTLP request that was accepted.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct OtlpOutcome {
+    /// Spans in the request.
+    pub spans: usize,
+    /// Spans that gave no document (OTLP partial success `rejected_spans`).
+    pub rejected_spans: usize,
+    /// The first rejection's reason, for the partial-success `error_message`.
+    pub error_message: Option<String>,
+}
+
+/// Cloned into every receiver.
+#[derive(Clone)]
+pub struct Ingress {
+    queue: QueueSender,
+    translator: Arc<Translator>,
+    budget: Budget,
+    metrics: Arc<Metrics>,
+}
+
+impl std::fmt::Debug for Ingress {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Ingress").finish_non_exhaustive()
+    }
+}
+
+impl Ingress {
+    pub(super) fn new(queue: QueueSender, translator: Arc<Translator>, budget: Budget, metrics: Arc<Metrics>) -> Self {
+        Self {
+            queue,
+            translator,
+            budget,
+            metrics,
+        }
+    }
+
+    /// The gateway's metrics.
+    pub fn metrics(&self) -> &Arc<Metrics> {
+        &self.metrics
+    }
+
+    /// Translates `request` and queues its documents (all or none). A full queue refuses the
+    /// whole request, so the client can retry it later.
+    pub fn submit_otlp(
+        &self,
+        receiver: &'static str,
+        request: &ExportTraceServiceRequest,
+    ) -> Result<OtlpOutcome, QueueError> {
+        let now = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
+        let mut batch = DocumentBatch::new();
+        self.translator.translate_otlp(
+            request,
+            BatchOptions {
+                now_unix_secs: now,
+                budget: self.budget,
+            },
+            &mut batch,
+        );
+        let label = ReceiverLabel { receiver };
+        self.metrics
+            .spans_received
+            .get_or_create(&label)
+            .inc_by(batch.spans() as u64);
+        let mut rejected = std::collections::HashSet::new();
+        for f in batch.failures() {
+            self.metrics.translation_failure(f.reason.reason());
+            tracing::debug!(
+                span_id = ?f.span_id.map(|s| s.to_string()),
+                trace_id = ?f.trace_id.map(|t| t.to_string()),
+                reason = f.reason.reason(),
+                error = %f.reason,
+                "A span could not be translated."
+            );
+            rejected.insert((f.trace_id, f.span_id));
+        }
+        let outcome = OtlpOutcome {
+            spans: batch.spans(),
+            rejected_spans: rejected.len(),
+            error_message: batch.failures().first().map(|f| f.reason.to_string()),
+        };
+        let docs: Vec<OutgoingDocument> = batch
+            .documents()
+            .map(|(info, json)| OutgoingDocument {
+                trace_id: info.trace_id,
+                id: info.id,
+                // Encoded by serde_json from Rust strings: always UTF-8.
+                json: String::from_utf8_lossy(json).into_owned(),
+            })
+            .collect();
+        self.queue_documents(receiver, docs)?;
+        Ok(outcome)
+    }
+
+    /// Queues documents received as such (X-Ray daemon datagrams), all or none.
+    pub fn submit_documents(&self, receiver: &'static str, docs: Vec<OutgoingDocument>) -> Result<(), QueueError> {
+        self.queue_documents(receiver, docs)
+    }
+
+    fn queue_documents(&self, receiver: &'static str, docs: Vec<OutgoingDocument>) -> Result<(), QueueError> {
+        let n = docs.len();
+        match self.queue.push_all(docs) {
+            Ok(()) => {
+                self.metrics
+                    .documents_produced
+                    .get_or_create(&ReceiverLabel { receiver })
+                    .inc_by(n as u64);
+                self.metrics.queue_documents.inc_by(n as i64);
+                self.metrics.queue_bytes.set(self.queue.used_bytes() as i64);
+                Ok(())
+            }
+            Err(e) => {
+                let reason = match e {
+                    QueueError::Full { .. } => "queue_full",
+                    QueueError::TooLarge { .. } => "too_large_for_queue",
+                    QueueError::Closed => "shutting_down",
+                };
+                self.metrics.refused(receiver, reason);
+                Err(e)
+            }
+        }
+    }
+}

@@ -1,0 +1,532 @@
+//! The real `XrayApiSink` (aws-sdk-xray, SigV4 with dummy credentials) and `deliver` against a
+//! scripted X-Ray endpoint on 127.0.0.1 that answers `POST /TraceSegments` with throttling (429
+//! `ThrottledException` with `Retry-After`), 5xx, a response slower than the client's timeout,
+//! 400 `InvalidRequestException`, and 200 with `UnprocessedTraceSegments`.
+//!
+//! The endpoint records every call and the segment ids it accepted, so "no document that could
+//! be delivered is lost, none is delivered twice" is counted at the receiving end. Only calls
+//! answered 200 count as accepted: a call the client gave up on is treated as not processed.
+
+mod support;
+
+use std::collections::{BTreeMap, VecDeque};
+use std::net::{Ipv4Addr, SocketAddr};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use axum::Router;
+use axum::extract::State;
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+use otel_xray_transport::{
+    CallError, CallFailure, DeliveryReport, DropReason, OutgoingDocument, RetryPolicy, XrayApiSink, deliver,
+};
+use rand::SeedableRng;
+use serde_json::json;
+use support::docs;
+
+/// The client's time limit for one call.
+const REQUEST_TIMEOUT: Duration = Duration::from_millis(300);
+/// How long a `Slow` answer takes: far beyond `REQUEST_TIMEOUT`.
+const SLOW: Duration = Duration::from_secs(30);
+/// No test may take longer than this, whatever the transport does.
+const TEST_DEADLINE: Duration = Duration::from_secs(20);
+
+/// What the endpoint answers to one call.
+#[derive(Debug, Clone)]
+enum Step {
+    /// 200, every document processed.
+    Accept,
+    /// 429 `ThrottledException`, with this `Retry-After` header if any.
+    Throttle(Option<&'static str>),
+    /// 500 `InternalFailure` (not a modeled error of `PutTraceSegments`).
+    InternalError,
+    /// 503 with an HTML body, as a load balancer in front of a service answers.
+    UnavailableHtml,
+    /// Answers 200 only after `SLOW`, long after the client gave up.
+    Slow,
+    /// 400 `InvalidRequestException`.
+    Invalid,
+    /// An error with this status and `x-amzn-errortype`, and a JSON body naming the same type.
+    Error(u16, &'static str),
+    /// 200 with these `(segment id, error code)` entries in `UnprocessedTraceSegments`.
+    Unprocessed(Vec<(String, &'static str)>),
+}
+
+/// One call as the endpoint saw it.
+#[derive(Debug, Clone)]
+struct Call {
+    at: Instant,
+    ids: Vec<String>,
+    step: Step,
+    authorization: String,
+    content_encoding: Option<String>,
+}
+
+#[derive(Debug)]
+struct Script {
+    steps: VecDeque<Step>,
+    /// Answer once `steps` is used up.
+    then: Step,
+}
+
+#[derive(Debug)]
+struct Fake {
+    script: Mutex<Script>,
+    calls: Mutex<Vec<Call>>,
+    accepted: Mutex<Vec<String>>,
+}
+
+/// The scripted endpoint, serving until the test's runtime stops.
+struct FakeXray {
+    addr: SocketAddr,
+    state: Arc<Fake>,
+}
+
+impl FakeXray {
+    async fn start(steps: Vec<Step>, then: Step) -> Self {
+        let state = Arc::new(Fake {
+            script: Mutex::new(Script {
+                steps: steps.into(),
+                then,
+            }),
+            calls: Mutex::new(Vec::new()),
+            accepted: Mutex::new(Vec::new()),
+        });
+        let app = Router::new()
+            .route("/TraceSegments", post(put_trace_segments))
+            .with_state(Arc::clone(&state));
+        let listener = tokio::net::TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        Self { addr, state }
+    }
+
+    fn endpoint(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    async fn sink(&self) -> XrayApiSink {
+        XrayApiSink::from_sdk_config(&support::moto::sdk_config_for(&self.endpoint()).await, REQUEST_TIMEOUT)
+    }
+
+    fn calls(&self) -> Vec<Call> {
+        self.state.calls.lock().unwrap().clone()
+    }
+
+    /// How many times each segment id was accepted.
+    fn accepted(&self) -> BTreeMap<String, usize> {
+        let mut counts = BTreeMap::new();
+        for id in self.state.accepted.lock().unwrap().iter() {
+            *counts.entry(id.clone()).or_insert(0) += 1;
+        }
+        counts
+    }
+}
+
+#[derive(serde::Deserialize)]
+struct PutTraceSegmentsRequest {
+    #[serde(rename = "TraceSegmentDocuments")]
+    documents: Vec<String>,
+}
+
+#[derive(serde::Deserialize)]
+struct DocumentId {
+    id: String,
+}
+
+fn error_response(status: u16, error_type: &str, message: &str, extra: &[(&str, &str)]) -> Response {
+    let mut response = (
+        StatusCode::from_u16(status).unwrap(),
+        json!({ "__type": error_type, "message": message }).to_string(),
+    )
+        .into_response();
+    let headers = response.headers_mut();
+    headers.insert("content-type", HeaderValue::from_static("application/json"));
+    headers.insert("x-amzn-errortype", HeaderValue::from_str(error_type).unwrap());
+    for (name, value) in extra {
+        headers.insert(*name, HeaderValue::from_str(value).unwrap());
+    }
+    response
+}
+
+async fn put_trace_segments(State(fake): State<Arc<Fake>>, headers: HeaderMap, body: String) -> Response {
+    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
+    let ids: Vec<String> = match serde_json::from_str::<PutTraceSegmentsRequest>(&body) {
+        Ok(request) => request
+            .documents
+            .iter()
+            .map(|d| serde_json::from_str::<DocumentId>(d).map_or_else(|_| "<unparseable>".into(), |d| d.id))
+            .collect(),
+        Err(e) => return error_response(400, "SerializationException", &e.to_string(), &[]),
+    };
+    let step = {
+        let mut script = fake.script.lock().unwrap();
+        let then = script.then.clone();
+        script.steps.pop_front().unwrap_or(then)
+    };
+    fake.calls.lock().unwrap().push(Call {
+        at: Instant::now(),
+        ids: ids.clone(),
+        step: step.clone(),
+        authorization: header("authorization").unwrap_or_default(),
+        content_encoding: header("content-encoding"),
+    });
+    let unprocessed: Vec<(String, &str)> = match step {
+        Step::Accept => Vec::new(),
+        Step::Unprocessed(entries) => entries,
+        Step::Throttle(retry_after) => {
+            let extra: Vec<(&str, &str)> = retry_after.map(|r| ("retry-after", r)).into_iter().collect();
+            return error_response(429, "ThrottledException", "Rate exceeded", &extra);
+        }
+        Step::InternalError => return error_response(500, "InternalFailure", "Internal failure", &[]),
+        Step::UnavailableHtml => {
+            return (
+                StatusCode::SERVICE_UNAVAILABLE,
+                [("content-type", "text/html")],
+                "<html><body><h1>503 Service Temporarily Unavailable</h1></body></html>",
+            )
+                .into_response();
+        }
+        Step::Slow => {
+            tokio::time::sleep(SLOW).await;
+            Vec::new()
+        }
+        Step::Invalid => {
+            return error_response(400, "InvalidRequestException", "Invalid segment document", &[]);
+        }
+        Step::Error(status, error_type) => return error_response(status, error_type, "scripted error", &[]),
+    };
+    {
+        let mut accepted = fake.accepted.lock().unwrap();
+        accepted.extend(ids.iter().filter(|id| !unprocessed.iter().any(|(u, _)| u == *id)).cloned());
+    }
+    let entries: Vec<_> = unprocessed
+        .iter()
+        .map(|(id, code)| json!({ "Id": id, "ErrorCode": code, "Message": format!("{code} for {id}") }))
+        .collect();
+    (
+        [("content-type", "application/json")],
+        json!({ "UnprocessedTraceSegments": entries }).to_string(),
+    )
+        .into_response()
+}
+
+/// A short budget: 10 ms first backoff, 6 attempts, 10 s.
+fn policy() -> RetryPolicy {
+    RetryPolicy {
+        max_attempts: 6,
+        initial_backoff: Duration::from_millis(10),
+        max_backoff: Duration::from_millis(50),
+        max_elapsed: Duration::from_secs(10),
+    }
+}
+
+/// Three traces of realistic documents, `n` in all.
+fn documents(seed: u64, n: usize) -> Vec<OutgoingDocument> {
+    let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
+    let per_trace = n.div_ceil(3);
+    let mut out: Vec<OutgoingDocument> = ["checkout", "payments", "shipping"]
+        .iter()
+        .flat_map(|s| docs::trace(&mut rng, s, per_trace))
+        .map(|s| docs::outgoing(&s))
+        .collect();
+    out.truncate(n);
+    out
+}
+
+async fn deliver_bounded(sink: &XrayApiSink, documents: Vec<OutgoingDocument>, policy: &RetryPolicy) -> DeliveryReport {
+    tokio::time::timeout(TEST_DEADLINE, deliver(sink, documents, policy))
+        .await
+        .expect("deliver finishes within the test deadline")
+}
+
+fn ids(documents: &[OutgoingDocument]) -> Vec<String> {
+    documents.iter().map(|d| d.id.to_string()).collect()
+}
+
+fn exactly_once(ids: &[String]) -> BTreeMap<String, usize> {
+    ids.iter().map(|id| (id.clone(), 1)).collect()
+}
+
+/// Every call is signed for X-Ray, uncompressed and holds at most 50 documents.
+fn assert_well_formed(calls: &[Call]) {
+    for call in calls {
+        assert!(call.ids.len() <= 50, "{} documents in one call", call.ids.len());
+        assert!(
+            call.authorization.starts_with("AWS4-HMAC-SHA256 Credential=test/")
+                && call.authorization.contains("/us-east-1/xray/aws4_request"),
+            "signed for xray: {}",
+            call.authorization
+        );
+        assert_eq!(call.content_encoding, None, "X-Ray takes plain bodies");
+    }
+}
+
+fn retries_exhausted_with(report: &DeliveryReport) -> Vec<CallFailure> {
+    report
+        .dropped
+        .iter()
+        .map(|d| match &d.reason {
+            DropReason::RetriesExhausted(CallError { failure, .. }) => failure.clone(),
+            other => panic!("expected retries_exhausted, got {other:?}"),
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn throttling_5xx_timeout_and_partial_rejection_lose_nothing_deliverable() {
+    let docs = documents(1, 120);
+    let all = ids(&docs);
+    let (throttled, internal, invalid_trace, missing_parent) =
+        (all[5].clone(), all[7].clone(), all[9].clone(), all[11].clone());
+    let fake = FakeXray::start(
+        vec![
+            Step::Throttle(Some("0")),
+            Step::InternalError,
+            Step::Slow,
+            Step::Unprocessed(vec![
+                (throttled.clone(), "ThrottledException"),
+                (internal.clone(), "InternalFailure"),
+                (invalid_trace.clone(), "InvalidTraceId"),
+                (missing_parent.clone(), "MissingParentId"),
+                ("ffffffffffffffff".into(), "InvalidSegment"),
+            ]),
+        ],
+        Step::Accept,
+    )
+    .await;
+    let sink = fake.sink().await;
+
+    let started = Instant::now();
+    let report = deliver_bounded(&sink, docs.clone(), &policy()).await;
+
+    // The first chunk: 429, 500, timeout, partial answer, then the two retryable ones alone.
+    let calls = fake.calls();
+    assert_well_formed(&calls);
+    let sizes: Vec<usize> = calls.iter().map(|c| c.ids.len()).collect();
+    assert_eq!(sizes, [50, 50, 50, 50, 2, 50, 20], "{report:?}");
+    for call in &calls[..4] {
+        assert_eq!(call.ids, all[..50], "a failed call is re-sent whole, in order");
+    }
+    assert_eq!(calls[4].ids, [throttled.clone(), internal.clone()]);
+    assert!(
+        started.elapsed() < SLOW,
+        "the slow call was abandoned after the request timeout"
+    );
+
+    // At the endpoint: every deliverable document exactly once, the rejected ones never.
+    let mut expected = exactly_once(&all);
+    expected.remove(&invalid_trace);
+    expected.remove(&missing_parent);
+    assert_eq!(fake.accepted(), expected);
+
+    // In the report: the same, with the permanent codes.
+    assert_eq!(report.delivered, 118);
+    assert_eq!(report.calls, 7);
+    assert_eq!(report.retries, 4);
+    let dropped: BTreeMap<String, String> = report
+        .dropped
+        .iter()
+        .map(|d| (d.id.to_string(), d.reason.label()))
+        .collect();
+    assert_eq!(
+        dropped,
+        BTreeMap::from([
+            (invalid_trace.clone(), "rejected:InvalidTraceId".to_owned()),
+            (missing_parent.clone(), "rejected:MissingParentId".to_owned()),
+        ])
+    );
+    let DropReason::Rejected { message, .. } = &report.dropped[0].reason else {
+        unreachable!()
+    };
+    assert!(message.ends_with(&format!("for {}", report.dropped[0].id)), "{message}");
+    assert_eq!(report.unattributed.len(), 1);
+    assert_eq!(report.unattributed[0].id.as_deref(), Some("ffffffffffffffff"));
+    assert_eq!(report.unattributed[0].error_code.as_deref(), Some("InvalidSegment"));
+}
+
+#[tokio::test]
+async fn invalid_request_is_not_retried_and_other_chunks_still_go() {
+    let docs = documents(2, 60);
+    let all = ids(&docs);
+    let fake = FakeXray::start(vec![Step::Invalid], Step::Accept).await;
+    let sink = fake.sink().await;
+
+    let report = deliver_bounded(&sink, docs, &policy()).await;
+
+    let calls = fake.calls();
+    assert_well_formed(&calls);
+    assert_eq!(calls.len(), 2, "one call per chunk, the 400 not repeated");
+    assert_eq!(report.calls, 2);
+    assert_eq!(report.retries, 0);
+    assert_eq!(report.delivered, 10);
+    assert_eq!(fake.accepted(), exactly_once(&all[50..]));
+    assert_eq!(report.dropped.len(), 50);
+    for (dropped, id) in report.dropped.iter().zip(&all[..50]) {
+        assert_eq!(&dropped.id.to_string(), id);
+        let DropReason::CallRejected(error) = &dropped.reason else {
+            panic!("expected call_rejected, got {:?}", dropped.reason)
+        };
+        assert_eq!(error.failure, CallFailure::Status(400));
+        assert!(error.message.contains("InvalidRequestException"), "{}", error.message);
+        assert_eq!(dropped.reason.label(), "call_rejected");
+    }
+}
+
+#[tokio::test]
+async fn other_client_errors_are_not_retried() {
+    for (status, error_type) in [
+        (403, "AccessDeniedException"),
+        (404, "UnknownOperationException"),
+        (413, "RequestEntityTooLarge"),
+    ] {
+        let docs = documents(3, 4);
+        let fake = FakeXray::start(vec![Step::Error(status, error_type)], Step::Accept).await;
+        let report = deliver_bounded(&fake.sink().await, docs, &policy()).await;
+        assert_eq!(fake.calls().len(), 1, "{status} {error_type} is not retried");
+        assert!(fake.accepted().is_empty());
+        assert_eq!(report.dropped.len(), 4);
+        for d in &report.dropped {
+            assert!(
+                matches!(&d.reason, DropReason::CallRejected(e) if e.failure == CallFailure::Status(status)),
+                "{status}: {:?}",
+                d.reason
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn throttling_waits_for_retry_after() {
+    let docs = documents(4, 3);
+    let fake = FakeXray::start(vec![Step::Throttle(Some("1"))], Step::Accept).await;
+
+    let report = deliver_bounded(&fake.sink().await, docs.clone(), &policy()).await;
+
+    let calls = fake.calls();
+    assert_eq!(calls.len(), 2);
+    let gap = calls[1].at - calls[0].at;
+    assert!(
+        gap >= Duration::from_secs(1),
+        "Retry-After: 1 was honoured, the retry came after {gap:?}"
+    );
+    assert!(gap < Duration::from_secs(3), "and not much later ({gap:?})");
+    assert_eq!(report.delivered, 3);
+    assert_eq!(report.retries, 1);
+    assert_eq!(fake.accepted(), exactly_once(&ids(&docs)));
+}
+
+#[tokio::test]
+async fn the_budget_ends_retries_of_every_retryable_failure() {
+    let policy = RetryPolicy {
+        max_attempts: 3,
+        ..policy()
+    };
+    let cases = [
+        (
+            Step::Throttle(Some("0")),
+            CallFailure::Throttled {
+                retry_after: Some(Duration::ZERO),
+            },
+        ),
+        (Step::Throttle(None), CallFailure::Throttled { retry_after: None }),
+        (Step::Error(429, "TooManyRequestsException"), CallFailure::Throttled { retry_after: None }),
+        (Step::InternalError, CallFailure::Status(500)),
+        (Step::UnavailableHtml, CallFailure::Status(503)),
+        (Step::Error(502, "BadGateway"), CallFailure::Status(502)),
+        (Step::Slow, CallFailure::Timeout),
+    ];
+    for (step, failure) in cases {
+        let docs = documents(5, 4);
+        let fake = FakeXray::start(Vec::new(), step.clone()).await;
+
+        let report = deliver_bounded(&fake.sink().await, docs, &policy).await;
+
+        assert_eq!(fake.calls().len(), 3, "{step:?}: three attempts, then the budget is spent");
+        assert_eq!(report.calls, 3, "{step:?}");
+        assert_eq!(report.retries, 2, "{step:?}");
+        assert_eq!(report.delivered, 0, "{step:?}");
+        assert!(fake.accepted().is_empty(), "{step:?}");
+        assert_eq!(retries_exhausted_with(&report), vec![failure; 4], "{step:?}");
+        assert_eq!(report.dropped[0].reason.label(), "retries_exhausted");
+    }
+}
+
+#[tokio::test]
+async fn the_time_budget_ends_retries() {
+    let policy = RetryPolicy {
+        max_attempts: 1_000,
+        initial_backoff: Duration::from_millis(10),
+        max_backoff: Duration::from_millis(20),
+        max_elapsed: Duration::from_millis(300),
+    };
+    let fake = FakeXray::start(Vec::new(), Step::InternalError).await;
+    let sink = fake.sink().await;
+    let started = Instant::now();
+
+    let report = deliver_bounded(&sink, documents(6, 2), &policy).await;
+
+    let elapsed = started.elapsed();
+    assert!(elapsed >= policy.max_elapsed, "{elapsed:?}");
+    assert!(
+        elapsed < policy.max_elapsed + REQUEST_TIMEOUT + Duration::from_millis(500),
+        "no retry starts after max_elapsed: {elapsed:?}"
+    );
+    let calls = fake.calls().len();
+    assert!((2..1_000).contains(&calls), "{calls} calls");
+    assert_eq!(report.calls, calls);
+    assert_eq!(retries_exhausted_with(&report), vec![CallFailure::Status(500); 2]);
+}
+
+#[tokio::test]
+async fn retryable_unprocessed_entries_are_resent_until_the_budget_ends_then_reported_with_their_code() {
+    let docs = documents(7, 5);
+    let all = ids(&docs);
+    let fake = FakeXray::start(
+        Vec::new(),
+        Step::Unprocessed(vec![(all[1].clone(), "ThrottledException")]),
+    )
+    .await;
+    let policy = RetryPolicy {
+        max_attempts: 3,
+        ..policy()
+    };
+
+    let report = deliver_bounded(&fake.sink().await, docs, &policy).await;
+
+    let calls = fake.calls();
+    assert_eq!(calls.len(), 3);
+    assert_eq!(calls[0].ids, all);
+    assert_eq!(calls[1].ids, [all[1].clone()]);
+    assert_eq!(calls[2].ids, [all[1].clone()]);
+    let mut expected = exactly_once(&all);
+    expected.remove(&all[1]);
+    assert_eq!(fake.accepted(), expected);
+    assert_eq!(report.delivered, 4);
+    assert_eq!(report.dropped.len(), 1);
+    assert_eq!(report.dropped[0].id.to_string(), all[1]);
+    assert_eq!(report.dropped[0].reason.label(), "rejected:ThrottledException");
+}
+
+#[tokio::test]
+async fn connection_refused_is_retried_within_the_budget() {
+    // A port nobody listens on.
+    let port = std::net::TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let config = support::moto::sdk_config_for(&format!("http://127.0.0.1:{port}")).await;
+    let sink = XrayApiSink::from_sdk_config(&config, REQUEST_TIMEOUT);
+    let policy = RetryPolicy {
+        max_attempts: 3,
+        ..policy()
+    };
+
+    let report = deliver_bounded(&sink, documents(8, 2), &policy).await;
+
+    assert_eq!(report.calls, 3);
+    assert_eq!(retries_exhausted_with(&report), vec![CallFailure::Connection; 2]);
+}
