@@ -267,6 +267,11 @@ async fn stopped(mut stop: watch::Receiver<bool>) {
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn Error>> {
+    // The exporter reports documents it could not deliver as `tracing` warnings: show them on stderr.
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_max_level(tracing_subscriber::filter::LevelFilter::WARN)
+        .init();
     let requests = requests()?;
     // Region, credentials and endpoint (AWS_ENDPOINT_URL_XRAY, AWS_ENDPOINT_URL) from the standard chains.
     let aws = aws_config::load_defaults(BehaviorVersion::latest()).await;

@@ -48,6 +48,11 @@ struct Event {
 }
 
 fn main() -> Result<(), Box<dyn Error>> {
+    // The exporter reports documents it could not deliver as `tracing` warnings: show them on stderr.
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_max_level(tracing_subscriber::filter::LevelFilter::WARN)
+        .init();
     let function_name = std::env::var("AWS_LAMBDA_FUNCTION_NAME").unwrap_or_else(|_| "order-lookup".to_owned());
     let exporter = XrayExporter::builder().with_writer(std::io::stdout()).build()?;
     let provider = SdkTracerProvider::builder()

@@ -2,8 +2,8 @@
 //! produce: the datagrams a daemon would receive, the traces X-Ray (moto) stores, the documents
 //! written to stdout.
 //!
-//! Each example is built once per test run with `cargo build --example NAME` (the same profile and
-//! target directory as this test), then run as a child process with a deadline. Every server the
+//! The examples are built once per test run, all in one `cargo build --example …` (with the profile
+//! and target directory of this test), then each is run as a child process with a deadline. Every server the
 //! tests talk to listens on 127.0.0.1.
 //!
 //! The `axum_services` test needs moto (`scripts/test.sh` provides it); without it the test prints
@@ -17,7 +17,7 @@ use std::io::{ErrorKind, Read};
 use std::net::UdpSocket;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitStatus, Stdio};
-use std::sync::{Mutex, PoisonError};
+use std::sync::OnceLock;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use serde_json::Value;
@@ -108,39 +108,51 @@ fn profile_dir() -> PathBuf {
         .to_path_buf()
 }
 
-/// The examples already built by this test run.
-static BUILT: Mutex<Vec<&str>> = Mutex::new(Vec::new());
+/// Every example these tests run.
+const EXAMPLES: [&str; 3] = ["tracing_daemon", "axum_services", "lambda_handler"];
 
-/// Builds `name` (once per test run) and returns the path of its binary.
+/// The outcome of building [`EXAMPLES`], shared by all tests of this run.
+static BUILT: OnceLock<Result<(), String>> = OnceLock::new();
+
+/// Builds the examples (all of them, once per test run, in one `cargo build`) and returns the path
+/// of `name`'s binary.
 ///
 /// The build uses this test's profile and target directory, and `--workspace`, so that it resolves
 /// features as `cargo test --workspace` (`scripts/test.sh`) did and reuses what that built.
-fn example(name: &'static str) -> PathBuf {
+fn example(name: &str) -> PathBuf {
+    assert!(EXAMPLES.contains(&name), "{name} is not in EXAMPLES");
     let profile_dir = profile_dir();
-    let binary = profile_dir
-        .join("examples")
-        .join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
-    let mut built = BUILT.lock().unwrap_or_else(PoisonError::into_inner);
-    if !built.contains(&name) {
+    let built = BUILT.get_or_init(|| {
         let mut cargo = Command::new(env!("CARGO"));
-        cargo.current_dir(env!("CARGO_MANIFEST_DIR")).args([
-            "build",
-            "--quiet",
-            "--locked",
-            "--workspace",
-            "--example",
-            name,
-        ]);
+        cargo
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .args(["build", "--quiet", "--locked", "--workspace"]);
+        for example in EXAMPLES {
+            cargo.args(["--example", example]);
+        }
         match profile_dir.file_name().and_then(|n| n.to_str()) {
             Some("debug") | None => {}
             Some(profile) => {
                 cargo.args(["--profile", profile]);
             }
         }
-        run(cargo, BUILD_DEADLINE).assert_success(&format!("building example {name}"));
-        assert!(binary.is_file(), "{} was not built", binary.display());
-        built.push(name);
+        let finished = run(cargo, BUILD_DEADLINE);
+        if finished.status.success() {
+            Ok(())
+        } else {
+            Err(format!(
+                "building the examples failed with {}:\n{}",
+                finished.status, finished.stderr
+            ))
+        }
+    });
+    if let Err(e) = built {
+        panic!("{e}");
     }
+    let binary = profile_dir
+        .join("examples")
+        .join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
+    assert!(binary.is_file(), "{} was not built", binary.display());
     binary
 }
 

@@ -27,6 +27,74 @@ pub enum Command {
     /// read or decoded.
     #[command(after_help = TRANSLATE_EXAMPLES)]
     Translate(TranslateArgs),
+    /// Run the gateway: OTLP (gRPC and HTTP) and X-Ray daemon UDP in, AWS X-Ray out.
+    ///
+    /// Listens on 127.0.0.1 unless the configuration says otherwise, prints where, and on
+    /// SIGTERM/SIGINT stops the receivers and delivers what is queued within the shutdown timeout.
+    Run(RunArgs),
+    /// Work with configuration files.
+    #[command(subcommand)]
+    Config(ConfigCommand),
+}
+
+/// Arguments of `otel-xray run`; each overrides the file.
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// The YAML configuration file (every key has a default).
+    #[arg(short, long, value_name = "FILE")]
+    pub config: Option<std::path::PathBuf>,
+    /// AWS region (`awsxray.region`).
+    #[arg(long)]
+    pub region: Option<String>,
+    /// X-Ray endpoint URL (`awsxray.endpoint`).
+    #[arg(long)]
+    pub endpoint: Option<String>,
+    /// Where documents go (`awsxray.output`).
+    #[arg(long, value_enum)]
+    pub output: Option<OutputArg>,
+    /// OTLP/gRPC listen address.
+    #[arg(long, value_name = "ADDR")]
+    pub otlp_grpc: Option<String>,
+    /// OTLP/HTTP listen address.
+    #[arg(long, value_name = "ADDR")]
+    pub otlp_http: Option<String>,
+    /// X-Ray daemon UDP listen address.
+    #[arg(long, value_name = "ADDR")]
+    pub xray_udp: Option<String>,
+    /// Admin (health, metrics) listen address.
+    #[arg(long, value_name = "ADDR")]
+    pub admin: Option<String>,
+}
+
+/// `--output` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum OutputArg {
+    /// The X-Ray API (`PutTraceSegments`).
+    XrayApi,
+    /// An X-Ray daemon or CloudWatch agent over UDP.
+    Daemon,
+    /// JSON lines on standard output.
+    Stdout,
+}
+
+impl From<OutputArg> for crate::config::OutputKind {
+    fn from(o: OutputArg) -> Self {
+        match o {
+            OutputArg::XrayApi => Self::XrayApi,
+            OutputArg::Daemon => Self::Daemon,
+            OutputArg::Stdout => Self::Stdout,
+        }
+    }
+}
+
+/// `otel-xray config …`
+#[derive(Debug, Subcommand)]
+pub enum ConfigCommand {
+    /// Check a configuration file without starting anything; prints the effective settings.
+    Check {
+        /// The YAML file.
+        file: std::path::PathBuf,
+    },
 }
 
 const TRANSLATE_EXAMPLES: &str = "\
@@ -121,6 +189,7 @@ mod tests {
         let cli = Cli::try_parse_from([&["otel-xray", "translate"], args].concat()).expect("parses");
         match cli.command {
             Command::Translate(t) => t,
+            other => panic!("expected translate, got {other:?}"),
         }
     }
 

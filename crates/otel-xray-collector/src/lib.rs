@@ -24,9 +24,16 @@
 //! | `otlp_json` | the OTLP/JSON decoder, and why it is not `opentelemetry-proto`'s serde |
 //! | `translate_cmd` | the `translate` command: translate span by span, write lines |
 
+pub mod admin;
 pub mod cli;
+pub mod config;
+mod log_limit;
 pub mod metrics;
 pub mod otlp_input;
 pub mod otlp_json;
 pub mod pipeline;
+pub mod receivers;
+pub mod run_cmd;
+pub mod sampling_proxy;
 pub mod translate_cmd;
+pub mod xray_udp;

@@ -5,12 +5,26 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-use otel_xray_collector::cli::{Cli, Command};
+use otel_xray_collector::cli::{Cli, Command, ConfigCommand, RunArgs};
+use otel_xray_collector::config::Config;
+use otel_xray_collector::run_cmd;
 use otel_xray_collector::translate_cmd;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
+        Command::Run(args) => run_gateway(args),
+        Command::Config(ConfigCommand::Check { file }) => match Config::load(&file).and_then(|c| c.validate()) {
+            Ok(v) => {
+                println!("{}: valid", file.display());
+                println!("{v:#?}");
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                let _ = writeln!(std::io::stderr(), "otel-xray: {e}");
+                ExitCode::FAILURE
+            }
+        },
         Command::Translate(args) => match translate_cmd::run(&args) {
             Ok(_) => ExitCode::SUCCESS,
             Err(e) => {
@@ -18,5 +32,44 @@ fn main() -> ExitCode {
                 ExitCode::FAILURE
             }
         },
+    }
+}
+
+fn run_gateway(args: RunArgs) -> ExitCode {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("OTEL_XRAY_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
+    let overrides = run_cmd::Overrides {
+        config: args.config,
+        region: args.region,
+        endpoint: args.endpoint,
+        output: args.output.map(Into::into),
+        otlp_grpc: args.otlp_grpc,
+        otlp_http: args.otlp_http,
+        xray_udp: args.xray_udp,
+        admin: args.admin,
+    };
+    let result = run_cmd::load_config(&overrides)
+        .map_err(run_cmd::RunError::from)
+        .and_then(|config| {
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .enable_all()
+                .thread_name("otel-xray")
+                .build()
+                .map_err(|source| run_cmd::RunError::Io {
+                    what: "starting the runtime".into(),
+                    source,
+                })?;
+            runtime.block_on(run_cmd::run_until_signal(config))
+        });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            let _ = writeln!(std::io::stderr(), "otel-xray: {e}");
+            ExitCode::FAILURE
+        }
     }
 }

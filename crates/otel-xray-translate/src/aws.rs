@@ -55,9 +55,10 @@ impl<'a> ResourceContext<'a> {
                 _ => None,
             }
         };
-        let version = match find_str(r, "service.version") {
-            "" => find_str(r, "container.image.tag"),
-            v => v,
+        // `service.version` when present (an empty one gives no `service`), else the image tag.
+        let version = match find(r, "service.version") {
+            Some(v) => v.as_str(),
+            None => find_str(r, "container.image.tag"),
         };
         let service = opt(version).map(|v| Service {
             version: Some(v),

@@ -167,7 +167,7 @@ impl Translator {
             });
             return;
         }
-        let before = (out.bytes.len(), out.docs.len());
+        let before = (out.bytes.len(), out.docs.len(), out.failures.len());
         for mut seg in segs {
             let start = out.bytes.len();
             match encode_within(&mut seg, options.budget, &mut out.bytes) {
@@ -181,6 +181,7 @@ impl Translator {
                     // A value JSON cannot express: the whole span gives no documents (§1).
                     out.bytes.truncate(before.0);
                     out.docs.truncate(before.1);
+                    out.failures.truncate(before.2);
                     out.failures.push(Failure {
                         trace_id: span.trace_id(),
                         span_id: span.span_id(),

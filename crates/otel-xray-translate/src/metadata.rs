@@ -197,5 +197,10 @@ pub(crate) fn add_events<'a>(metadata: &mut Metadata<'a>, attrs: &[Attr<'a>], ev
     if list.is_empty() {
         return;
     }
-    default_namespace(metadata).push(OTEL_EVENTS, MetaValue::Array(list));
+    let default = default_namespace(metadata);
+    // An `otel.events` entry the span's own metadata already holds (through
+    // `aws.xray.metadata.default`) takes precedence, like a span attribute of that name.
+    if default.get(OTEL_EVENTS).is_none() {
+        default.push(OTEL_EVENTS, MetaValue::Array(list));
+    }
 }

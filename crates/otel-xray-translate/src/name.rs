@@ -57,15 +57,36 @@ pub fn trim_aws_sdk_prefix(name: &str) -> &str {
         .unwrap_or(name)
 }
 
-/// The host of a database connection string (`jdbc:` removed), when it parses as a URL with a
-/// host name.
-fn db_host(connection_string: &str) -> Option<String> {
+/// The host of a database connection string (`jdbc:` removed), as written, when it parses as a
+/// URL with a host: `scheme://[userinfo@]host[:port][/path…]`.
+///
+/// Hand-written rather than the `url` crate because the reference keeps the host exactly as
+/// written (no lower-casing of `http` hosts, no percent-encoding of non-ASCII hosts of unknown
+/// schemes), and because it runs on every database span.
+fn db_host(connection_string: &str) -> Option<&str> {
     let s = connection_string.strip_prefix("jdbc:").unwrap_or(connection_string);
-    let url = url::Url::parse(s).ok()?;
-    let host = url.host_str()?;
-    // IPv6 hosts come back bracketed from `url`; Go's Hostname() strips the brackets.
-    let host = host.strip_prefix('[').and_then(|h| h.strip_suffix(']')).unwrap_or(host);
-    (!host.is_empty()).then(|| host.to_owned())
+    let (scheme, rest) = s.split_once("://")?;
+    let mut chars = scheme.chars();
+    if !chars.next().is_some_and(|c| c.is_ascii_alphabetic())
+        || !chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
+    {
+        return None;
+    }
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    let host_port = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    let host = if let Some(v6) = host_port.strip_prefix('[') {
+        v6.split_once(']')?.0
+    } else {
+        host_port.rsplit_once(':').map_or(host_port, |(h, _)| h)
+    };
+    if host.is_empty()
+        || host.chars().any(|c| {
+            c.is_whitespace() || c.is_control() || matches!(c, '<' | '>' | '"' | '`' | '{' | '}' | '|' | '\\' | '^')
+        })
+    {
+        return None;
+    }
+    Some(host)
 }
 
 /// Name and namespace computed inside the pipeline (step 13), from the original attributes.
@@ -192,10 +213,18 @@ mod tests {
     #[test]
     fn db_hosts() {
         assert_eq!(
-            db_host("jdbc:mysql://db.dev.example.com:3306").as_deref(),
+            db_host("jdbc:mysql://db.dev.example.com:3306"),
             Some("db.dev.example.com")
         );
+        assert_eq!(
+            db_host("postgresql://app:secret@DB.Example.com:5432/x?y=1"),
+            Some("DB.Example.com")
+        );
+        assert_eq!(db_host("mysql://dépôt.example.com:3306"), Some("dépôt.example.com"));
+        assert_eq!(db_host("sqlserver://[2001:db8::1]:1433"), Some("2001:db8::1"));
         assert_eq!(db_host("localhost:5432"), None);
+        assert_eq!(db_host("mysql://:3306"), None);
+        assert_eq!(db_host("1mysql://h:1"), None);
         assert_eq!(db_host(""), None);
     }
 

@@ -75,8 +75,13 @@ type Fits<'f> = dyn Fn(&Segment<'_>, &mut usize) -> Result<bool, DocumentError> 
 
 /// Applies the steps of Differs (e) until the document fits; returns false if it never does.
 fn shrink(seg: &mut Segment<'_>, size: &mut usize, fits: &Fits<'_>) -> Result<bool, DocumentError> {
-    // 1. span events in metadata.default["otel.events"], last first
+    // 1. span events in metadata.default["otel.events"], last first. Only the entries the
+    // translator wrote (objects with `name` and `timestamp`) are span events; a user's own
+    // `otel.events` value is ordinary metadata.
     while let Some(MetaValue::Array(events)) = default_entries(seg).and_then(|d| d.get_mut(OTEL_EVENTS)) {
+        if !events.last().is_some_and(is_event_entry) {
+            break;
+        }
         events.pop();
         if events.is_empty() {
             default_entries(seg).map(|d| d.remove(OTEL_EVENTS));
@@ -213,6 +218,10 @@ fn default_entries<'m, 'a>(seg: &'m mut Segment<'a>) -> Option<&'m mut otel_xray
         Some(Namespace::Entries(e)) => Some(e),
         _ => None,
     }
+}
+
+fn is_event_entry(v: &MetaValue<'_>) -> bool {
+    matches!(v, MetaValue::Map(m) if m.get("name").is_some() && m.get("timestamp").is_some())
 }
 
 fn drop_empty_namespaces(seg: &mut Segment<'_>) {

@@ -9,209 +9,19 @@
 
 mod support;
 
-use std::collections::{BTreeMap, VecDeque};
-use std::net::{Ipv4Addr, SocketAddr};
-use std::sync::{Arc, Mutex};
+use std::collections::BTreeMap;
+use std::net::Ipv4Addr;
 use std::time::{Duration, Instant};
 
-use axum::Router;
-use axum::extract::State;
-use axum::http::{HeaderMap, HeaderValue, StatusCode};
-use axum::response::{IntoResponse, Response};
-use axum::routing::post;
 use otel_xray_transport::{
     CallError, CallFailure, DeliveryReport, DropReason, OutgoingDocument, RetryPolicy, XrayApiSink, deliver,
 };
 use rand::SeedableRng;
-use serde_json::json;
 use support::docs;
+use support::fake_xray::{Call, FakeXray, REQUEST_TIMEOUT, SLOW, Step};
 
-/// The client's time limit for one call.
-const REQUEST_TIMEOUT: Duration = Duration::from_millis(300);
-/// How long a `Slow` answer takes: far beyond `REQUEST_TIMEOUT`.
-const SLOW: Duration = Duration::from_secs(30);
 /// No test may take longer than this, whatever the transport does.
 const TEST_DEADLINE: Duration = Duration::from_secs(20);
-
-/// What the endpoint answers to one call.
-#[derive(Debug, Clone)]
-enum Step {
-    /// 200, every document processed.
-    Accept,
-    /// 429 `ThrottledException`, with this `Retry-After` header if any.
-    Throttle(Option<&'static str>),
-    /// 500 `InternalFailure` (not a modeled error of `PutTraceSegments`).
-    InternalError,
-    /// 503 with an HTML body, as a load balancer in front of a service answers.
-    UnavailableHtml,
-    /// Answers 200 only after `SLOW`, long after the client gave up.
-    Slow,
-    /// 400 `InvalidRequestException`.
-    Invalid,
-    /// An error with this status and `x-amzn-errortype`, and a JSON body naming the same type.
-    Error(u16, &'static str),
-    /// 200 with these `(segment id, error code)` entries in `UnprocessedTraceSegments`.
-    Unprocessed(Vec<(String, &'static str)>),
-}
-
-/// One call as the endpoint saw it.
-#[derive(Debug, Clone)]
-struct Call {
-    at: Instant,
-    ids: Vec<String>,
-    step: Step,
-    authorization: String,
-    content_encoding: Option<String>,
-}
-
-#[derive(Debug)]
-struct Script {
-    steps: VecDeque<Step>,
-    /// Answer once `steps` is used up.
-    then: Step,
-}
-
-#[derive(Debug)]
-struct Fake {
-    script: Mutex<Script>,
-    calls: Mutex<Vec<Call>>,
-    accepted: Mutex<Vec<String>>,
-}
-
-/// The scripted endpoint, serving until the test's runtime stops.
-struct FakeXray {
-    addr: SocketAddr,
-    state: Arc<Fake>,
-}
-
-impl FakeXray {
-    async fn start(steps: Vec<Step>, then: Step) -> Self {
-        let state = Arc::new(Fake {
-            script: Mutex::new(Script {
-                steps: steps.into(),
-                then,
-            }),
-            calls: Mutex::new(Vec::new()),
-            accepted: Mutex::new(Vec::new()),
-        });
-        let app = Router::new()
-            .route("/TraceSegments", post(put_trace_segments))
-            .with_state(Arc::clone(&state));
-        let listener = tokio::net::TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        tokio::spawn(async move { axum::serve(listener, app).await });
-        Self { addr, state }
-    }
-
-    fn endpoint(&self) -> String {
-        format!("http://{}", self.addr)
-    }
-
-    async fn sink(&self) -> XrayApiSink {
-        XrayApiSink::from_sdk_config(&support::moto::sdk_config_for(&self.endpoint()).await, REQUEST_TIMEOUT)
-    }
-
-    fn calls(&self) -> Vec<Call> {
-        self.state.calls.lock().unwrap().clone()
-    }
-
-    /// How many times each segment id was accepted.
-    fn accepted(&self) -> BTreeMap<String, usize> {
-        let mut counts = BTreeMap::new();
-        for id in self.state.accepted.lock().unwrap().iter() {
-            *counts.entry(id.clone()).or_insert(0) += 1;
-        }
-        counts
-    }
-}
-
-#[derive(serde::Deserialize)]
-struct PutTraceSegmentsRequest {
-    #[serde(rename = "TraceSegmentDocuments")]
-    documents: Vec<String>,
-}
-
-#[derive(serde::Deserialize)]
-struct DocumentId {
-    id: String,
-}
-
-fn error_response(status: u16, error_type: &str, message: &str, extra: &[(&str, &str)]) -> Response {
-    let mut response = (
-        StatusCode::from_u16(status).unwrap(),
-        json!({ "__type": error_type, "message": message }).to_string(),
-    )
-        .into_response();
-    let headers = response.headers_mut();
-    headers.insert("content-type", HeaderValue::from_static("application/json"));
-    headers.insert("x-amzn-errortype", HeaderValue::from_str(error_type).unwrap());
-    for (name, value) in extra {
-        headers.insert(*name, HeaderValue::from_str(value).unwrap());
-    }
-    response
-}
-
-async fn put_trace_segments(State(fake): State<Arc<Fake>>, headers: HeaderMap, body: String) -> Response {
-    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
-    let ids: Vec<String> = match serde_json::from_str::<PutTraceSegmentsRequest>(&body) {
-        Ok(request) => request
-            .documents
-            .iter()
-            .map(|d| serde_json::from_str::<DocumentId>(d).map_or_else(|_| "<unparseable>".into(), |d| d.id))
-            .collect(),
-        Err(e) => return error_response(400, "SerializationException", &e.to_string(), &[]),
-    };
-    let step = {
-        let mut script = fake.script.lock().unwrap();
-        let then = script.then.clone();
-        script.steps.pop_front().unwrap_or(then)
-    };
-    fake.calls.lock().unwrap().push(Call {
-        at: Instant::now(),
-        ids: ids.clone(),
-        step: step.clone(),
-        authorization: header("authorization").unwrap_or_default(),
-        content_encoding: header("content-encoding"),
-    });
-    let unprocessed: Vec<(String, &str)> = match step {
-        Step::Accept => Vec::new(),
-        Step::Unprocessed(entries) => entries,
-        Step::Throttle(retry_after) => {
-            let extra: Vec<(&str, &str)> = retry_after.map(|r| ("retry-after", r)).into_iter().collect();
-            return error_response(429, "ThrottledException", "Rate exceeded", &extra);
-        }
-        Step::InternalError => return error_response(500, "InternalFailure", "Internal failure", &[]),
-        Step::UnavailableHtml => {
-            return (
-                StatusCode::SERVICE_UNAVAILABLE,
-                [("content-type", "text/html")],
-                "<html><body><h1>503 Service Temporarily Unavailable</h1></body></html>",
-            )
-                .into_response();
-        }
-        Step::Slow => {
-            tokio::time::sleep(SLOW).await;
-            Vec::new()
-        }
-        Step::Invalid => {
-            return error_response(400, "InvalidRequestException", "Invalid segment document", &[]);
-        }
-        Step::Error(status, error_type) => return error_response(status, error_type, "scripted error", &[]),
-    };
-    {
-        let mut accepted = fake.accepted.lock().unwrap();
-        accepted.extend(ids.iter().filter(|id| !unprocessed.iter().any(|(u, _)| u == *id)).cloned());
-    }
-    let entries: Vec<_> = unprocessed
-        .iter()
-        .map(|(id, code)| json!({ "Id": id, "ErrorCode": code, "Message": format!("{code} for {id}") }))
-        .collect();
-    (
-        [("content-type", "application/json")],
-        json!({ "UnprocessedTraceSegments": entries }).to_string(),
-    )
-        .into_response()
-}
 
 /// A short budget: 10 ms first backoff, 6 attempts, 10 s.
 fn policy() -> RetryPolicy {
@@ -432,7 +242,10 @@ async fn the_budget_ends_retries_of_every_retryable_failure() {
             },
         ),
         (Step::Throttle(None), CallFailure::Throttled { retry_after: None }),
-        (Step::Error(429, "TooManyRequestsException"), CallFailure::Throttled { retry_after: None }),
+        (
+            Step::Error(429, "TooManyRequestsException"),
+            CallFailure::Throttled { retry_after: None },
+        ),
         (Step::InternalError, CallFailure::Status(500)),
         (Step::UnavailableHtml, CallFailure::Status(503)),
         (Step::Error(502, "BadGateway"), CallFailure::Status(502)),
@@ -444,7 +257,11 @@ async fn the_budget_ends_retries_of_every_retryable_failure() {
 
         let report = deliver_bounded(&fake.sink().await, docs, &policy).await;
 
-        assert_eq!(fake.calls().len(), 3, "{step:?}: three attempts, then the budget is spent");
+        assert_eq!(
+            fake.calls().len(),
+            3,
+            "{step:?}: three attempts, then the budget is spent"
+        );
         assert_eq!(report.calls, 3, "{step:?}");
         assert_eq!(report.retries, 2, "{step:?}");
         assert_eq!(report.delivered, 0, "{step:?}");
@@ -529,4 +346,57 @@ async fn connection_refused_is_retried_within_the_budget() {
 
     assert_eq!(report.calls, 3);
     assert_eq!(retries_exhausted_with(&report), vec![CallFailure::Connection; 2]);
+}
+
+#[tokio::test]
+#[ignore = "BUG (transport): Retry-After is waited in full, beyond max_elapsed; see the test's comment"]
+async fn a_long_retry_after_does_not_outlast_the_budget() {
+    // X-Ray (or a proxy) may ask for a long wait; the retry budget is the caller's bound.
+    // Today `RetryPolicy::backoff` returns `max(jitter, Retry-After)` uncapped and
+    // `deliver_chunk` sleeps it, so one `Retry-After: 3600` parks the chunk for an hour (and
+    // the exporter's export and shutdown with it).
+    let policy = RetryPolicy {
+        max_elapsed: Duration::from_secs(1),
+        ..policy()
+    };
+    let fake = FakeXray::start(vec![Step::Throttle(Some("3600"))], Step::Accept).await;
+    let sink = fake.sink().await;
+    let started = Instant::now();
+
+    let report = tokio::time::timeout(Duration::from_secs(3), deliver(&sink, documents(9, 2), &policy)).await;
+
+    let report = report.unwrap_or_else(|_| {
+        panic!(
+            "deliver still waiting after {:?} for Retry-After: 3600 with max_elapsed 1 s",
+            started.elapsed()
+        )
+    });
+    assert_eq!(report.delivered + report.dropped.len(), 2);
+}
+
+#[tokio::test]
+#[ignore = "BUG (transport): an unmodeled ThrottlingException is classified by status only; see the test's comment"]
+async fn throttling_exception_with_status_400_is_retried() {
+    // `CallFailure::Throttled` is documented as "HTTP 429 or a ThrottledException /
+    // ThrottlingException"; AWS front ends answer throttling as HTTP 400 `ThrottlingException`.
+    // `api::call_error` only checks `is_throttled_exception()` (the modeled error) or status
+    // 429, so this becomes `Status(400)`: permanent, and the documents are dropped.
+    let fake = FakeXray::start(vec![Step::Error(400, "ThrottlingException")], Step::Accept).await;
+    let docs = documents(10, 2);
+
+    let report = deliver_bounded(&fake.sink().await, docs.clone(), &policy()).await;
+
+    assert_eq!(fake.calls().len(), 2, "{report:?}");
+    assert_eq!(fake.accepted(), exactly_once(&ids(&docs)));
+}
+
+#[tokio::test]
+async fn modeled_throttled_exception_with_status_400_is_retried() {
+    let fake = FakeXray::start(vec![Step::Error(400, "ThrottledException")], Step::Accept).await;
+    let docs = documents(11, 2);
+
+    let report = deliver_bounded(&fake.sink().await, docs.clone(), &policy()).await;
+
+    assert_eq!(fake.calls().len(), 2, "{report:?}");
+    assert_eq!(fake.accepted(), exactly_once(&ids(&docs)));
 }

@@ -2,4 +2,5 @@
 #![allow(dead_code)]
 
 pub mod docs;
+pub mod fake_xray;
 pub mod moto;

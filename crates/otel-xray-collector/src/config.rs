@@ -1,0 +1,460 @@
+//! The gateway's configuration: one YAML file, with the keys users of the OpenTelemetry
+//! Collector's `awsxray` exporter already know under `awsxray`, plus receiver, pipeline and admin
+//! sections. Unknown keys are rejected with their name and line. [`Config::validate`] turns the
+//! file into a [`ValidConfig`] before anything starts.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use otel_xray_translate::{ConventionReading, TranslatorConfig};
+use otel_xray_transport::{ApiOptions, RetryPolicy};
+use serde::Deserialize;
+
+/// The whole file.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    /// Where traces come in.
+    pub receivers: ReceiversConfig,
+    /// Queue, batching and shutdown.
+    pub pipeline: PipelineConfig,
+    /// Where documents go and how spans are translated (the `awsxray` exporter's keys).
+    pub awsxray: AwsXrayConfig,
+    /// Health, readiness and metrics.
+    pub admin: AdminConfig,
+}
+
+/// A listener that can be turned off.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Listener {
+    /// `host:port` to bind. Loopback by default; any other address must be written here.
+    pub endpoint: String,
+    /// Whether to start it.
+    #[serde(default = "yes")]
+    pub enabled: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+fn listener(endpoint: &str) -> Listener {
+    Listener {
+        endpoint: endpoint.to_owned(),
+        enabled: true,
+    }
+}
+
+/// `receivers:`
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ReceiversConfig {
+    /// OTLP/gRPC (default `127.0.0.1:4317`).
+    pub otlp_grpc: Listener,
+    /// OTLP/HTTP `POST /v1/traces` (default `127.0.0.1:4318`).
+    pub otlp_http: Listener,
+    /// Largest OTLP request body, compressed or not, in bytes (default 4 MiB).
+    pub max_request_bytes: usize,
+    /// X-Ray daemon UDP (default `127.0.0.1:2000`).
+    pub xray_udp: Listener,
+    /// X-Ray daemon TCP sampling proxy (default `127.0.0.1:2000`).
+    pub sampling_proxy: Listener,
+}
+
+impl Default for ReceiversConfig {
+    fn default() -> Self {
+        Self {
+            otlp_grpc: listener("127.0.0.1:4317"),
+            otlp_http: listener("127.0.0.1:4318"),
+            max_request_bytes: 4 << 20,
+            xray_udp: listener("127.0.0.1:2000"),
+            sampling_proxy: listener("127.0.0.1:2000"),
+        }
+    }
+}
+
+/// `pipeline:`
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PipelineConfig {
+    /// Queue capacity in MiB (default 64).
+    pub queue_size_mib: usize,
+    /// Documents per `PutTraceSegments` call, at most 50 (default 50).
+    pub batch_max_documents: usize,
+    /// Longest a document waits for its batch to fill, in milliseconds (default 200).
+    pub batch_timeout_ms: u64,
+    /// Time allowed on SIGTERM/SIGINT to deliver what is queued, in seconds (default 10).
+    pub shutdown_timeout_seconds: u64,
+}
+
+impl Default for PipelineConfig {
+    fn default() -> Self {
+        Self {
+            queue_size_mib: 64,
+            batch_max_documents: 50,
+            batch_timeout_ms: 200,
+            shutdown_timeout_seconds: 10,
+        }
+    }
+}
+
+/// Where documents go.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OutputKind {
+    /// `PutTraceSegments` (the default when a region is known).
+    XrayApi,
+    /// UDP to an X-Ray daemon or CloudWatch agent at `daemon_address`.
+    Daemon,
+    /// JSON lines on standard output.
+    Stdout,
+    /// JSON lines appended to `file`.
+    File,
+}
+
+/// `awsxray:` — the OpenTelemetry Collector `awsxray` exporter's keys, and the output choice.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AwsXrayConfig {
+    /// Where documents go; default `xray_api`.
+    pub output: OutputKind,
+    /// AWS region; else `AWS_REGION`, the profile, then (unless `local_mode`) instance metadata.
+    pub region: Option<String>,
+    /// X-Ray endpoint URL; else `AWS_ENDPOINT_URL_XRAY` / `AWS_ENDPOINT_URL` or the regional one.
+    pub endpoint: Option<String>,
+    /// Assume this IAM role for `PutTraceSegments` and the sampling proxy.
+    pub role_arn: Option<String>,
+    /// External id for `role_arn`.
+    pub external_id: Option<String>,
+    /// Shared-config profile.
+    pub profile: Option<String>,
+    /// Never query EC2 instance metadata.
+    pub local_mode: bool,
+    /// Time limit of one call in seconds (default 30).
+    pub request_timeout_seconds: u64,
+    /// Retries after the first attempt (default 5). Retries use exponential backoff with jitter.
+    pub max_retries: u32,
+    /// Concurrent senders (default 8).
+    pub num_workers: usize,
+    /// ARN of the resource running the gateway (kept for compatibility; not written into segments).
+    pub resource_arn: Option<String>,
+    /// UDP address for `output: daemon` (default `127.0.0.1:2000`).
+    pub daemon_address: Option<String>,
+    /// Path for `output: file`.
+    pub file: Option<PathBuf>,
+    /// Span attributes (or `otel.resource.<name>`) written as annotations.
+    pub indexed_attributes: Vec<String>,
+    /// Every scalar attribute becomes an annotation.
+    pub index_all_attributes: bool,
+    /// Fallback CloudWatch log groups.
+    pub aws_log_groups: Vec<String>,
+    /// Keep `.` in annotation keys (default true).
+    pub annotation_keys_allow_dot: bool,
+    /// Reject trace ids older than 28 days or more than 5 minutes ahead (default false).
+    pub validate_trace_id_timestamp: bool,
+    /// Keep non-exception span events in metadata (default true).
+    pub preserve_span_events: bool,
+    /// HTTP semantic-convention generations to read.
+    pub http_conventions: ConventionReading,
+    /// Database semantic-convention generations to read.
+    pub db_conventions: ConventionReading,
+}
+
+impl Default for AwsXrayConfig {
+    fn default() -> Self {
+        let t = TranslatorConfig::default();
+        Self {
+            output: OutputKind::XrayApi,
+            region: None,
+            endpoint: None,
+            role_arn: None,
+            external_id: None,
+            profile: None,
+            local_mode: false,
+            request_timeout_seconds: 30,
+            max_retries: 5,
+            num_workers: 8,
+            resource_arn: None,
+            daemon_address: None,
+            file: None,
+            indexed_attributes: t.indexed_attributes,
+            index_all_attributes: t.index_all_attributes,
+            aws_log_groups: t.aws_log_groups,
+            annotation_keys_allow_dot: t.annotation_keys_allow_dot,
+            validate_trace_id_timestamp: t.validate_trace_id_timestamp,
+            preserve_span_events: t.preserve_span_events,
+            http_conventions: t.http_conventions,
+            db_conventions: t.db_conventions,
+        }
+    }
+}
+
+/// `admin:`
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AdminConfig {
+    /// `/health`, `/ready` and `/metrics` (default `127.0.0.1:13133`).
+    pub endpoint: Listener,
+}
+
+impl Default for AdminConfig {
+    fn default() -> Self {
+        Self {
+            endpoint: listener("127.0.0.1:13133"),
+        }
+    }
+}
+
+/// Why a configuration is unusable.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The file could not be read.
+    #[error("cannot read {path}: {source}")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The YAML is malformed, a key is unknown or a value has the wrong type.
+    #[error("{path}: {message}")]
+    Parse {
+        /// The file.
+        path: PathBuf,
+        /// serde's message, with the key and the line.
+        message: String,
+    },
+    /// A value is out of range or inconsistent.
+    #[error("invalid configuration: {0}")]
+    Invalid(String),
+}
+
+/// A configuration that has been checked.
+#[derive(Debug, Clone)]
+pub struct ValidConfig {
+    /// OTLP/gRPC address, if enabled.
+    pub otlp_grpc: Option<SocketAddr>,
+    /// OTLP/HTTP address, if enabled.
+    pub otlp_http: Option<SocketAddr>,
+    /// Largest OTLP request.
+    pub max_request_bytes: usize,
+    /// X-Ray UDP address, if enabled.
+    pub xray_udp: Option<SocketAddr>,
+    /// Sampling proxy address, if enabled.
+    pub sampling_proxy: Option<SocketAddr>,
+    /// Admin address, if enabled.
+    pub admin: Option<SocketAddr>,
+    /// Pipeline settings.
+    pub pipeline: crate::pipeline::PipelineSettings,
+    /// Time allowed to drain on shutdown.
+    pub shutdown_timeout: Duration,
+    /// The output.
+    pub output: OutputKind,
+    /// X-Ray API options (for `xray_api` and the sampling proxy).
+    pub api: ApiOptions,
+    /// Retry budget of the API output.
+    pub retry: RetryPolicy,
+    /// Daemon address for `output: daemon`.
+    pub daemon_address: String,
+    /// File for `output: file`.
+    pub file: Option<PathBuf>,
+    /// Translation options.
+    pub translator: TranslatorConfig,
+}
+
+fn addr(name: &str, l: &Listener) -> Result<Option<SocketAddr>, ConfigError> {
+    if !l.enabled {
+        return Ok(None);
+    }
+    l.endpoint
+        .parse()
+        .map(Some)
+        .map_err(|_| ConfigError::Invalid(format!("{name}.endpoint {:?} is not an ip:port address", l.endpoint)))
+}
+
+impl Config {
+    /// Parses YAML text; `origin` names the source in error messages.
+    pub fn from_yaml(text: &str, origin: &Path) -> Result<Self, ConfigError> {
+        if text.trim().is_empty() {
+            return Ok(Self::default());
+        }
+        serde_yaml_ng::from_str(text).map_err(|e| ConfigError::Parse {
+            path: origin.to_owned(),
+            message: e.to_string(),
+        })
+    }
+
+    /// Reads and parses a file.
+    pub fn load(path: &Path) -> Result<Self, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_owned(),
+            source,
+        })?;
+        Self::from_yaml(&text, path)
+    }
+
+    /// Checks ranges and addresses and derives the settings everything else uses.
+    pub fn validate(&self) -> Result<ValidConfig, ConfigError> {
+        let r = &self.receivers;
+        let p = &self.pipeline;
+        let x = &self.awsxray;
+        if r.max_request_bytes < 1024 {
+            return Err(ConfigError::Invalid(
+                "receivers.max_request_bytes must be at least 1024".into(),
+            ));
+        }
+        if !(1..=50).contains(&p.batch_max_documents) {
+            return Err(ConfigError::Invalid(
+                "pipeline.batch_max_documents must be between 1 and 50".into(),
+            ));
+        }
+        if p.queue_size_mib == 0 || p.queue_size_mib > 16 * 1024 {
+            return Err(ConfigError::Invalid(
+                "pipeline.queue_size_mib must be between 1 and 16384".into(),
+            ));
+        }
+        if x.num_workers == 0 || x.num_workers > 256 {
+            return Err(ConfigError::Invalid(
+                "awsxray.num_workers must be between 1 and 256".into(),
+            ));
+        }
+        if x.request_timeout_seconds == 0 {
+            return Err(ConfigError::Invalid(
+                "awsxray.request_timeout_seconds must be positive".into(),
+            ));
+        }
+        if x.output == OutputKind::File && x.file.is_none() {
+            return Err(ConfigError::Invalid(
+                "awsxray.output is `file` but awsxray.file is not set".into(),
+            ));
+        }
+        let xray_udp = addr("receivers.xray_udp", &r.xray_udp)?;
+        let daemon_address = x.daemon_address.clone().unwrap_or_else(|| "127.0.0.1:2000".into());
+        if x.output == OutputKind::Daemon && xray_udp.is_some_and(|a| a.to_string() == daemon_address) {
+            return Err(ConfigError::Invalid(format!(
+                "awsxray.daemon_address {daemon_address} is this gateway's own UDP receiver; documents would loop"
+            )));
+        }
+        Ok(ValidConfig {
+            otlp_grpc: addr("receivers.otlp_grpc", &r.otlp_grpc)?,
+            otlp_http: addr("receivers.otlp_http", &r.otlp_http)?,
+            max_request_bytes: r.max_request_bytes,
+            xray_udp,
+            sampling_proxy: addr("receivers.sampling_proxy", &r.sampling_proxy)?,
+            admin: addr("admin.endpoint", &self.admin.endpoint)?,
+            pipeline: crate::pipeline::PipelineSettings {
+                queue_bytes: p.queue_size_mib << 20,
+                batch_max_documents: p.batch_max_documents,
+                batch_timeout: Duration::from_millis(p.batch_timeout_ms),
+                senders: x.num_workers,
+            },
+            shutdown_timeout: Duration::from_secs(p.shutdown_timeout_seconds),
+            output: x.output,
+            api: ApiOptions {
+                region: x.region.clone(),
+                endpoint: x.endpoint.clone(),
+                role_arn: x.role_arn.clone(),
+                external_id: x.external_id.clone(),
+                profile: x.profile.clone(),
+                local_mode: x.local_mode,
+                request_timeout: Duration::from_secs(x.request_timeout_seconds),
+            },
+            retry: RetryPolicy {
+                max_attempts: x.max_retries.saturating_add(1),
+                ..RetryPolicy::default()
+            },
+            daemon_address,
+            file: x.file.clone(),
+            translator: TranslatorConfig {
+                indexed_attributes: x.indexed_attributes.clone(),
+                index_all_attributes: x.index_all_attributes,
+                aws_log_groups: x.aws_log_groups.clone(),
+                annotation_keys_allow_dot: x.annotation_keys_allow_dot,
+                validate_trace_id_timestamp: x.validate_trace_id_timestamp,
+                http_conventions: x.http_conventions,
+                db_conventions: x.db_conventions,
+                preserve_span_events: x.preserve_span_events,
+            },
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<Config, ConfigError> {
+        Config::from_yaml(text, Path::new("test.yaml"))
+    }
+
+    #[test]
+    fn empty_file_gives_loopback_defaults() {
+        let v = parse("").unwrap().validate().unwrap();
+        assert_eq!(v.otlp_grpc.unwrap().to_string(), "127.0.0.1:4317");
+        assert_eq!(v.otlp_http.unwrap().to_string(), "127.0.0.1:4318");
+        assert_eq!(v.xray_udp.unwrap().to_string(), "127.0.0.1:2000");
+        assert_eq!(v.admin.unwrap().to_string(), "127.0.0.1:13133");
+        assert_eq!(v.pipeline.queue_bytes, 64 << 20);
+        assert_eq!(v.retry.max_attempts, 6);
+    }
+
+    #[test]
+    fn collector_awsxray_keys_are_understood() {
+        let c = parse(
+            "awsxray:\n  region: eu-west-1\n  endpoint: http://127.0.0.1:5000\n  role_arn: arn:aws:iam::123456789:role/x\n  \
+             indexed_attributes: [order.id, otel.resource.service.name]\n  index_all_attributes: false\n  \
+             aws_log_groups: [/aws/app]\n  local_mode: true\n  request_timeout_seconds: 5\n  max_retries: 2\n  \
+             num_workers: 3\n  http_conventions: { read_v1: true }\n",
+        )
+        .unwrap();
+        let v = c.validate().unwrap();
+        assert_eq!(v.api.region.as_deref(), Some("eu-west-1"));
+        assert_eq!(v.api.role_arn.as_deref(), Some("arn:aws:iam::123456789:role/x"));
+        assert_eq!(v.translator.indexed_attributes.len(), 2);
+        assert!(v.translator.http_conventions.read_v1 && v.translator.http_conventions.read_v0);
+        assert_eq!(v.retry.max_attempts, 3);
+        assert_eq!(v.pipeline.senders, 3);
+    }
+
+    #[test]
+    fn unknown_keys_are_rejected_with_name_and_line() {
+        let err = parse("receivers:\n  otlp_grpc:\n    endpoint: 127.0.0.1:4317\nawsxray:\n  regoin: eu-west-1\n")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("regoin"), "{err}");
+        assert!(err.contains("line 5"), "{err}");
+    }
+
+    #[test]
+    fn bad_values_are_explained() {
+        let err = parse("pipeline:\n  batch_max_documents: 51\n")
+            .unwrap()
+            .validate()
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("batch_max_documents"), "{err}");
+        let err = parse("receivers:\n  otlp_http:\n    endpoint: localhost\n")
+            .unwrap()
+            .validate()
+            .unwrap_err();
+        assert!(err.to_string().contains("receivers.otlp_http.endpoint"), "{err}");
+        let err = parse("awsxray:\n  output: file\n").unwrap().validate().unwrap_err();
+        assert!(err.to_string().contains("awsxray.file"), "{err}");
+        let err = parse("awsxray:\n  output: daemon\n").unwrap().validate().unwrap_err();
+        assert!(err.to_string().contains("loop"), "{err}");
+        let err = parse("awsxray:\n  output: carrier_pigeon\n").unwrap_err();
+        assert!(err.to_string().contains("carrier_pigeon"), "{err}");
+    }
+
+    #[test]
+    fn listeners_can_be_disabled_and_moved_explicitly() {
+        let v = parse("receivers:\n  xray_udp: { endpoint: 0.0.0.0:2000 }\n  sampling_proxy: { endpoint: 127.0.0.1:2000, enabled: false }\n")
+            .unwrap()
+            .validate()
+            .unwrap();
+        assert_eq!(v.xray_udp.unwrap().to_string(), "0.0.0.0:2000");
+        assert!(v.sampling_proxy.is_none());
+    }
+}

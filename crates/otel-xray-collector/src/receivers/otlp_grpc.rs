@@ -1,0 +1,208 @@
+//! OTLP/gRPC: `opentelemetry.proto.collector.trace.v1.TraceService/Export` on tonic.
+//!
+//! Requests may be gzip- or zstd-compressed (`grpc-encoding`). tonic enforces the size cap on the
+//! message as received and again while decompressing, so a compression bomb stops at the cap.
+//!
+//! tonic decodes the message before [`TraceService::export`] runs, and answers decoding failures
+//! with codes that OTLP clients would misread: `OUT_OF_RANGE` for a message over the cap (OTLP
+//! retries it) and `INTERNAL` for malformed protobuf. [`OtlpGrpcService`] wraps the generated
+//! server, notices answers that never reached the handler, counts them, and gives them the codes
+//! OTLP asks for: `RESOURCE_EXHAUSTED` without `RetryInfo` (grpc-go's answer, not retried) for
+//! size and `INVALID_ARGUMENT` for bad data.
+
+use std::convert::Infallible;
+use std::future::Future;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::task::{Context, Poll};
+
+use opentelemetry_proto::tonic::collector::trace::v1::trace_service_server::{
+    SERVICE_NAME, TraceService, TraceServiceServer,
+};
+use opentelemetry_proto::tonic::collector::trace::v1::{
+    ExportTracePartialSuccess, ExportTraceServiceRequest, ExportTraceServiceResponse,
+};
+use tokio::net::TcpListener;
+use tokio::time::Instant;
+use tonic::codegen::{BoxFuture, CompressionEncoding, Service, http};
+use tonic::transport::server::TcpIncoming;
+use tonic::{Code, Request, Response, Status};
+use tonic_types::{ErrorDetails, StatusExt};
+
+use super::{RETRY_AFTER, log_queue_refusal, refuse};
+use crate::metrics::{Metrics, ReceiverLabel};
+use crate::pipeline::Ingress;
+use crate::pipeline::queue::QueueError;
+
+/// The receiver label in metrics and logs.
+pub const RECEIVER: &str = "otlp_grpc";
+
+/// The one method served.
+pub const EXPORT_PATH: &str = "/opentelemetry.proto.collector.trace.v1.TraceService/Export";
+
+/// The `TraceService` implementation: every request goes to the [`Ingress`] as a whole.
+#[derive(Debug, Clone)]
+pub struct TraceReceiver {
+    ingress: Ingress,
+}
+
+#[tonic::async_trait]
+impl TraceService for TraceReceiver {
+    async fn export(
+        &self,
+        request: Request<ExportTraceServiceRequest>,
+    ) -> Result<Response<ExportTraceServiceResponse>, Status> {
+        if let Some(reached) = request.extensions().get::<ReachedHandler>() {
+            reached.0.store(true, Ordering::Relaxed);
+        }
+        match self.ingress.submit_otlp(RECEIVER, request.get_ref()) {
+            Ok(outcome) => Ok(Response::new(ExportTraceServiceResponse {
+                partial_success: (outcome.rejected_spans > 0).then(|| ExportTracePartialSuccess {
+                    rejected_spans: i64::try_from(outcome.rejected_spans).unwrap_or(i64::MAX),
+                    error_message: outcome.error_message.unwrap_or_default(),
+                }),
+            })),
+            Err(error) => {
+                log_queue_refusal(RECEIVER, &error);
+                Err(queue_status(&error))
+            }
+        }
+    }
+}
+
+/// The gRPC status for a request the queue refused.
+fn queue_status(error: &QueueError) -> Status {
+    match error {
+        // OTLP's back-pressure signal: retryable, after the delay in RetryInfo.
+        QueueError::Full { .. } | QueueError::Closed => Status::with_error_details(
+            Code::Unavailable,
+            format!("{error}; retry after {} s", RETRY_AFTER.as_secs()),
+            ErrorDetails::with_retry_info(Some(RETRY_AFTER)),
+        ),
+        // Not retryable: without RetryInfo, OTLP clients drop the data.
+        QueueError::TooLarge { .. } => {
+            Status::resource_exhausted(format!("{error}; split the request into smaller ones"))
+        }
+    }
+}
+
+/// Set by the handler, so that the wrapper knows an error came from tonic's decoding.
+#[derive(Debug, Clone, Default)]
+struct ReachedHandler(Arc<AtomicBool>);
+
+/// The OTLP/gRPC service to add to a tonic server: the generated `TraceServiceServer` with
+/// compression and the size cap configured, wrapped to count requests refused while decoding and
+/// to observe `request_seconds`.
+#[derive(Debug, Clone)]
+pub struct OtlpGrpcService {
+    inner: TraceServiceServer<TraceReceiver>,
+    metrics: Arc<Metrics>,
+}
+
+/// The service for `ingress`, accepting gzip and zstd and at most `max_request_bytes` per
+/// message (compressed and decompressed).
+pub fn service(ingress: Ingress, max_request_bytes: usize) -> OtlpGrpcService {
+    let metrics = Arc::clone(ingress.metrics());
+    let inner = TraceServiceServer::new(TraceReceiver { ingress })
+        .accept_compressed(CompressionEncoding::Gzip)
+        .accept_compressed(CompressionEncoding::Zstd)
+        .max_decoding_message_size(max_request_bytes);
+    OtlpGrpcService { inner, metrics }
+}
+
+impl tonic::server::NamedService for OtlpGrpcService {
+    const NAME: &'static str = SERVICE_NAME;
+}
+
+impl<B> Service<http::Request<B>> for OtlpGrpcService
+where
+    TraceServiceServer<TraceReceiver>: Service<
+            http::Request<B>,
+            Response = http::Response<tonic::body::Body>,
+            Error = Infallible,
+            Future = BoxFuture<http::Response<tonic::body::Body>, Infallible>,
+        >,
+{
+    type Response = http::Response<tonic::body::Body>;
+    type Error = Infallible;
+    type Future = BoxFuture<Self::Response, Self::Error>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        Service::<http::Request<B>>::poll_ready(&mut self.inner, cx)
+    }
+
+    fn call(&mut self, mut request: http::Request<B>) -> Self::Future {
+        let started = Instant::now();
+        let reached = ReachedHandler::default();
+        request.extensions_mut().insert(reached.clone());
+        let is_export = request.uri().path() == EXPORT_PATH;
+        let metrics = Arc::clone(&self.metrics);
+        let response = self.inner.call(request);
+        Box::pin(async move {
+            let mut response = response.await?;
+            if !reached.0.load(Ordering::Relaxed) {
+                normalize_decoding_refusal(&mut response, &metrics, is_export);
+            }
+            if is_export {
+                metrics
+                    .request_seconds
+                    .get_or_create(&ReceiverLabel { receiver: RECEIVER })
+                    .observe(started.elapsed().as_secs_f64());
+            }
+            Ok(response)
+        })
+    }
+}
+
+/// For an error answered before the handler ran (tonic's decoding), counts the refusal and
+/// replaces the status code with the one OTLP expects. tonic sends these as trailers-only
+/// responses, so the code is in the headers.
+fn normalize_decoding_refusal(response: &mut http::Response<tonic::body::Body>, metrics: &Metrics, is_export: bool) {
+    let Some(code) = response
+        .headers()
+        .get(Status::GRPC_STATUS)
+        .map(|v| Code::from_bytes(v.as_bytes()))
+    else {
+        return;
+    };
+    let message = response
+        .headers()
+        .get(Status::GRPC_MESSAGE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    let (reason, otlp_code) = match code {
+        Code::Ok => return,
+        Code::OutOfRange => ("too_large", Code::ResourceExhausted),
+        Code::ResourceExhausted => ("decompressed_too_large", Code::ResourceExhausted),
+        Code::Internal if message.starts_with("Error decompressing") => ("bad_compression", Code::InvalidArgument),
+        Code::Internal => ("malformed_protobuf", Code::InvalidArgument),
+        Code::Unimplemented if is_export => ("unsupported_content_encoding", Code::Unimplemented),
+        Code::Unimplemented => ("unknown_method", Code::Unimplemented),
+        other => ("unreadable_body", other),
+    };
+    refuse(metrics, RECEIVER, reason, &message);
+    if otlp_code != code {
+        response
+            .headers_mut()
+            .insert(Status::GRPC_STATUS, http::HeaderValue::from(otlp_code as i32));
+    }
+}
+
+/// Serves `service` on `listener` (with `TCP_NODELAY` on every accepted connection) until
+/// `shutdown` resolves, then lets requests in progress finish.
+pub(crate) async fn serve(
+    listener: TcpListener,
+    service: OtlpGrpcService,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) {
+    let incoming = TcpIncoming::from(listener).with_nodelay(Some(true));
+    let served = tonic::transport::Server::builder()
+        .add_service(service)
+        .serve_with_incoming_shutdown(incoming, shutdown)
+        .await;
+    match served {
+        Ok(()) => tracing::info!(receiver = RECEIVER, "The OTLP/gRPC receiver has stopped."),
+        Err(error) => tracing::error!(receiver = RECEIVER, error = %error, "The OTLP/gRPC receiver failed."),
+    }
+}

@@ -1,0 +1,252 @@
+//! `otel-xray run`: the gateway. Loads and checks the configuration, builds the output, starts
+//! the pipeline, the receivers and the admin server, prints where everything listens, and on
+//! SIGTERM/SIGINT stops in stages: receivers first, then the pipeline drains within the shutdown
+//! deadline, then the admin server.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+use otel_xray_translate::Translator;
+use otel_xray_transport::{DaemonAddress, DaemonClient, XrayApiSink};
+use prometheus_client::registry::Registry;
+use tokio::time::Instant;
+
+use crate::admin::{AdminServer, AdminState};
+use crate::config::{Config, ConfigError, OutputKind, ValidConfig};
+use crate::metrics::Metrics;
+use crate::pipeline::Pipeline;
+use crate::pipeline::output::Output;
+use crate::receivers::{OtlpReceivers, OtlpSettings};
+use crate::xray_udp::XrayUdpReceiver;
+
+/// Why the gateway could not start or stopped with an error.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    /// The configuration is unusable.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    /// The X-Ray API output could not be set up (e.g. no region).
+    #[error(transparent)]
+    Api(#[from] otel_xray_transport::ApiSetupError),
+    /// A listener or the output could not be opened.
+    #[error("{what}: {source}")]
+    Io {
+        /// What was being opened.
+        what: String,
+        /// Why it failed.
+        source: std::io::Error,
+    },
+    /// A receiver could not start.
+    #[error(transparent)]
+    Receiver(Box<dyn std::error::Error + Send + Sync>),
+}
+
+/// Options of `otel-xray run` that override the file.
+#[derive(Debug, Clone, Default)]
+pub struct Overrides {
+    /// The configuration file.
+    pub config: Option<PathBuf>,
+    /// `awsxray.region`.
+    pub region: Option<String>,
+    /// `awsxray.endpoint`.
+    pub endpoint: Option<String>,
+    /// `awsxray.output`.
+    pub output: Option<OutputKind>,
+    /// `receivers.otlp_grpc.endpoint`.
+    pub otlp_grpc: Option<String>,
+    /// `receivers.otlp_http.endpoint`.
+    pub otlp_http: Option<String>,
+    /// `receivers.xray_udp.endpoint`.
+    pub xray_udp: Option<String>,
+    /// `admin.endpoint.endpoint`.
+    pub admin: Option<String>,
+}
+
+/// Reads the file (if any) and applies environment and command-line overrides, in that order.
+pub fn load_config(o: &Overrides) -> Result<Config, ConfigError> {
+    let mut config = match &o.config {
+        Some(path) => Config::load(path)?,
+        None => Config::default(),
+    };
+    let env = |k: &str| std::env::var(k).ok().filter(|v| !v.trim().is_empty());
+    if let Some(v) = env("OTEL_XRAY_ENDPOINT") {
+        config.awsxray.endpoint = Some(v);
+    }
+    if let Some(v) = o.region.clone() {
+        config.awsxray.region = Some(v);
+    }
+    if let Some(v) = o.endpoint.clone() {
+        config.awsxray.endpoint = Some(v);
+    }
+    if let Some(v) = o.output {
+        config.awsxray.output = v;
+    }
+    for (value, slot) in [
+        (&o.otlp_grpc, &mut config.receivers.otlp_grpc),
+        (&o.otlp_http, &mut config.receivers.otlp_http),
+        (&o.xray_udp, &mut config.receivers.xray_udp),
+        (&o.admin, &mut config.admin.endpoint),
+    ] {
+        if let Some(v) = value {
+            slot.endpoint = v.clone();
+            slot.enabled = true;
+        }
+    }
+    Ok(config)
+}
+
+async fn build_output(v: &ValidConfig) -> Result<Output, RunError> {
+    Ok(match v.output {
+        OutputKind::XrayApi => Output::Api {
+            sink: XrayApiSink::connect(&v.api).await?,
+            policy: v.retry,
+        },
+        OutputKind::Daemon => {
+            let addr = DaemonAddress::parse(&v.daemon_address)
+                .map_err(|e| RunError::Config(ConfigError::Invalid(e.to_string())))?;
+            let client = DaemonClient::new(addr.udp).map_err(|source| RunError::Io {
+                what: format!("opening a UDP socket for {}", addr.udp),
+                source,
+            })?;
+            Output::Daemon(client)
+        }
+        OutputKind::Stdout => Output::Writer(Mutex::new(Box::new(std::io::stdout()))),
+        OutputKind::File => {
+            let path = v.file.clone().expect("validated: output file has a path");
+            let file = std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(&path)
+                .map_err(|source| RunError::Io {
+                    what: format!("opening {}", path.display()),
+                    source,
+                })?;
+            Output::Writer(Mutex::new(
+                Box::new(std::io::BufWriter::new(file)) as Box<dyn Write + Send>
+            ))
+        }
+    })
+}
+
+/// A future that resolves on SIGINT or SIGTERM.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+}
+
+/// Runs the gateway until SIGINT/SIGTERM (or until `stop` resolves, for tests).
+pub async fn run(config: Config, stop: impl std::future::Future<Output = ()>) -> Result<(), RunError> {
+    let v = config.validate()?;
+    let metrics = Arc::new(Metrics::default());
+    let mut registry = Registry::default();
+    metrics.register(&mut registry);
+    let admin_state = AdminState::new(registry);
+
+    let output = build_output(&v).await?;
+    let output_kind = output.kind();
+    let pipeline = Pipeline::start(
+        v.pipeline,
+        Translator::new(v.translator.clone()),
+        output,
+        Arc::clone(&metrics),
+    );
+
+    let otlp = OtlpReceivers::start(
+        &OtlpSettings {
+            grpc: v.otlp_grpc,
+            http: v.otlp_http,
+            max_request_bytes: v.max_request_bytes,
+        },
+        &pipeline.ingress(),
+    )
+    .await
+    .map_err(|e| RunError::Receiver(Box::new(e)))?;
+    let udp = match v.xray_udp {
+        Some(addr) => {
+            Some(XrayUdpReceiver::start(addr, pipeline.ingress()).map_err(|e| RunError::Receiver(Box::new(e)))?)
+        }
+        None => None,
+    };
+    let admin = match v.admin {
+        Some(addr) => Some(
+            AdminServer::start(addr, Arc::clone(&admin_state))
+                .await
+                .map_err(|source| RunError::Io {
+                    what: format!("listening for the admin server on {addr}"),
+                    source,
+                })?,
+        ),
+        None => None,
+    };
+
+    let mut lines = vec![format!(
+        "otel-xray {} is running; output: {output_kind}",
+        env!("CARGO_PKG_VERSION")
+    )];
+    if let Some(a) = otlp.grpc_addr() {
+        lines.push(format!("  OTLP/gRPC        {a}"));
+    }
+    if let Some(a) = otlp.http_addr() {
+        lines.push(format!("  OTLP/HTTP        http://{a}/v1/traces"));
+    }
+    if let Some(u) = &udp {
+        lines.push(format!("  X-Ray daemon UDP {}", u.local_addr()));
+    }
+    if let Some(a) = &admin {
+        lines.push(format!(
+            "  admin            http://{}/health /ready /metrics",
+            a.local_addr
+        ));
+    }
+    let mut err = std::io::stderr().lock();
+    for l in &lines {
+        let _ = writeln!(err, "{l}");
+    }
+    drop(err);
+    admin_state.set_ready(true);
+    tracing::info!(output = output_kind, "The gateway is ready.");
+
+    stop.await;
+    tracing::info!("Shutting down: stopping receivers, then delivering what is queued.");
+    admin_state.set_ready(false);
+    let deadline = Instant::now() + v.shutdown_timeout;
+    otlp.shutdown(deadline).await;
+    if let Some(u) = udp {
+        u.shutdown().await;
+    }
+    let report = pipeline.shutdown(deadline).await;
+    if report.drained {
+        tracing::info!("The queue was delivered; stopped.");
+    } else {
+        tracing::warn!(
+            abandoned_bytes = report.abandoned_bytes,
+            "Stopped before the queue was delivered."
+        );
+    }
+    if let Some(a) = admin {
+        a.shutdown().await;
+    }
+    Ok(())
+}
+
+/// `run` with the process's signals.
+pub async fn run_until_signal(config: Config) -> Result<(), RunError> {
+    run(config, shutdown_signal()).await
+}
