@@ -23,7 +23,7 @@ log() { printf 'peers: %s\n' "$*" >&2; }
 python_bin() {
     for candidate in python3 python; do
         if command -v "$candidate" >/dev/null 2>&1 \
-            && "$candidate" -c 'import sys, venv; sys.exit(sys.version_info < (3, 9))' 2>/dev/null; then
+            && "$candidate" -c 'import sys, venv, ensurepip; sys.exit(sys.version_info < (3, 9))' 2>/dev/null; then
             command -v "$candidate"
             return 0
         fi
@@ -37,7 +37,8 @@ if [[ -x "$moto_server" && -f "$STAMP" && "$(cat "$STAMP")" == "$WANT" ]]; then
     log "reusing $VENV ($WANT)"
 else
     if ! PYTHON="$(python_bin)"; then
-        log "python 3.9 or newer with the venv module is needed to install moto"
+        log "python 3.9 or newer with the venv and ensurepip modules is needed to install moto"
+        log "(on Debian/Ubuntu: apt-get install python3-venv)"
         exit 1
     fi
     if [[ ! -x "$VENV/bin/python" ]]; then

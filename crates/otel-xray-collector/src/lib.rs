@@ -23,6 +23,8 @@
 //! | `otlp_input` | reading the input (size-capped) and choosing the decoder |
 //! | `otlp_json` | the OTLP/JSON decoder, and why it is not `opentelemetry-proto`'s serde |
 //! | `translate_cmd` | the `translate` command: translate span by span, write lines |
+//! | `xray_udp` | the X-Ray daemon's UDP receiver: header and document checks, documents forwarded as received |
+//! | `sampling_proxy` | the daemon's TCP sampling proxy: `POST`s re-signed (SigV4, `xray`) and forwarded to X-Ray |
 
 pub mod admin;
 pub mod cli;

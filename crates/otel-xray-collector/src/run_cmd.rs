@@ -18,6 +18,7 @@ use crate::metrics::Metrics;
 use crate::pipeline::Pipeline;
 use crate::pipeline::output::Output;
 use crate::receivers::{OtlpReceivers, OtlpSettings};
+use crate::sampling_proxy::{SamplingProxy, SamplingProxyOptions, XrayUpstream};
 use crate::xray_udp::XrayUdpReceiver;
 
 /// Why the gateway could not start or stopped with an error.
@@ -184,6 +185,21 @@ pub async fn run(config: Config, stop: impl std::future::Future<Output = ()>) ->
         }
         None => None,
     };
+    // The sampling proxy needs a region and credentials; without them the gateway still runs
+    // (for example with a stdout output) and says why the proxy is off.
+    let proxy = match v.sampling_proxy {
+        Some(addr) => match XrayUpstream::connect(&v.api).await {
+            Ok(upstream) => Some(
+                SamplingProxy::start(addr, upstream, SamplingProxyOptions::default(), Arc::clone(&metrics))
+                    .map_err(|e| RunError::Receiver(Box::new(e)))?,
+            ),
+            Err(e) => {
+                tracing::warn!(error = %e, "The X-Ray sampling proxy is off: it cannot reach X-Ray without this.");
+                None
+            }
+        },
+        None => None,
+    };
     let admin = match v.admin {
         Some(addr) => Some(
             AdminServer::start(addr, Arc::clone(&admin_state))
@@ -209,6 +225,12 @@ pub async fn run(config: Config, stop: impl std::future::Future<Output = ()>) ->
     if let Some(u) = &udp {
         lines.push(format!("  X-Ray daemon UDP {}", u.local_addr()));
     }
+    if let Some(p) = &proxy {
+        lines.push(format!(
+            "  sampling proxy   http://{}/GetSamplingRules /SamplingTargets",
+            p.local_addr()
+        ));
+    }
     if let Some(a) = &admin {
         lines.push(format!(
             "  admin            http://{}/health /ready /metrics",
@@ -230,6 +252,9 @@ pub async fn run(config: Config, stop: impl std::future::Future<Output = ()>) ->
     otlp.shutdown(deadline).await;
     if let Some(u) = udp {
         u.shutdown().await;
+    }
+    if let Some(p) = proxy {
+        p.shutdown().await;
     }
     let report = pipeline.shutdown(deadline).await;
     if report.drained {

@@ -48,6 +48,7 @@
 //! | X-Ray unreachable | 502 | `ServiceUnavailableException` | `upstream_unreachable` |
 //! | no answer within `upstream_timeout` | 504 | `RequestTimeoutException` | `upstream_timeout` |
 //!
+//! Every request X-Ray answered is timed in `request_seconds{receiver="sampling_proxy"}`.
 //! The proxy's own errors use X-Ray's REST-JSON error shape: `{"__type":"…","message":"…"}` with
 //! the code in `x-amzn-ErrorType`. Nothing is retried here: the samplers retry on their own
 //! schedule (targets every 10 s, rules every 5 min).
@@ -88,7 +89,7 @@ use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
 use crate::log_limit::LogLimiter;
-use crate::metrics::Metrics;
+use crate::metrics::{Metrics, ReceiverLabel};
 
 /// The receiver label of the proxy in metrics.
 pub const RECEIVER: &str = "sampling_proxy";
@@ -609,7 +610,13 @@ async fn proxy(
         Ok(body) => body,
         Err(e) => return state.failure(&path_and_query, e),
     };
-    let elapsed_ms = started.elapsed().as_millis() as u64;
+    let elapsed = started.elapsed();
+    state
+        .metrics
+        .request_seconds
+        .get_or_create(&ReceiverLabel { receiver: RECEIVER })
+        .observe(elapsed.as_secs_f64());
+    let elapsed_ms = u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX);
     if status.is_success() {
         tracing::debug!(path = %path_and_query, status = status.as_u16(), elapsed_ms, "A request was forwarded to X-Ray.");
     } else {

@@ -212,9 +212,9 @@ mod tests {
         assert_eq!(
             diag,
             "otel-xray translate: span 0000000000000000 (\"zero id\", resourceSpans[0].scopeSpans[0].spans[1]) \
-             not translated: invalid span id: expected 8 non-zero bytes, got 8 bytes\n\
+             not translated: invalid span id: expected 8 bytes, not all zero (got 8 bytes)\n\
              otel-xray translate: span <empty id> (\"\", resourceSpans[0].scopeSpans[0].spans[2]) \
-             not translated: invalid span id: expected 8 non-zero bytes, got 0 bytes\n"
+             not translated: invalid span id: expected 8 bytes, not all zero (got 0 bytes)\n"
         );
     }
 

@@ -284,6 +284,14 @@ async fn sampling_requests_are_signed_for_xray_and_answers_come_back_byte_for_by
         assert_eq!(s.content_type, "application/json");
     }
     assert_eq!(refused(&metrics, "upstream_unreachable"), 0);
+    let mut registry = prometheus_client::registry::Registry::default();
+    metrics.register(&mut registry);
+    let mut text = String::new();
+    prometheus_client::encoding::text::encode_registry(&mut text, &registry).unwrap();
+    assert!(
+        text.contains(r#"otelxray_request_seconds_count{receiver="sampling_proxy"} 2"#),
+        "both forwarded requests are timed: {text}"
+    );
     proxy.shutdown().await;
 }
 

@@ -243,7 +243,7 @@ fn documents_follow_input_order_and_a_bad_span_gives_one_stderr_line() {
     assert_eq!(
         stderr(&out),
         "otel-xray translate: span 0000000000000000 (\"audit_log\", resourceSpans[0].scopeSpans[0].spans[3]) \
-         not translated: invalid span id: expected 8 non-zero bytes, got 8 bytes\n"
+         not translated: invalid span id: expected 8 bytes, not all zero (got 8 bytes)\n"
     );
 }
 

@@ -2,7 +2,9 @@
 
 use serde::Serialize;
 
+use crate::json::{JsonEncode, NonFinite, json_len};
 use crate::segment::Segment;
+use crate::value::NON_FINITE_MESSAGE;
 
 /// Why a document cannot be encoded.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -20,16 +22,32 @@ pub enum EncodeError {
 /// On error `buf` is left as it was.
 pub fn encode_into(segment: &Segment<'_>, buf: &mut Vec<u8>) -> Result<usize, EncodeError> {
     let start = buf.len();
-    match serde_json::to_writer(&mut *buf, segment) {
+    // The hand-written encoder (crate::json) writes the same bytes as `serde_json::to_writer`.
+    match segment.encode_json(buf) {
         Ok(()) => Ok(buf.len() - start),
-        Err(e) => {
+        Err(NonFinite) => {
             buf.truncate(start);
-            Err(EncodeError::Unencodable { reason: e.to_string() })
+            Err(non_finite())
         }
     }
 }
 
-/// The number of bytes `value` takes as JSON, without keeping the text.
+fn non_finite() -> EncodeError {
+    // The message `serde_json` reported for the same failure.
+    EncodeError::Unencodable {
+        reason: NON_FINITE_MESSAGE.to_owned(),
+    }
+}
+
+/// The number of bytes a document (or one of its values) takes as JSON, without keeping the text:
+/// the hand-written encoder's counterpart of [`encoded_len`], much faster.
+pub fn json_encoded_len<T: JsonEncode + ?Sized>(value: &T) -> Result<usize, EncodeError> {
+    json_len(value).map_err(|NonFinite| non_finite())
+}
+
+/// The number of bytes `value` takes as JSON (through `serde_json`), without keeping the text.
+///
+/// For documents and their values prefer [`json_encoded_len`].
 pub fn encoded_len<T: Serialize + ?Sized>(value: &T) -> Result<usize, EncodeError> {
     struct Counter(usize);
     impl std::io::Write for Counter {

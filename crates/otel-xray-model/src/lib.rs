@@ -9,6 +9,7 @@
 //! | [`value`] | annotation and metadata values, keyed lists written as JSON objects |
 //! | [`limits`] | every X-Ray limit as a named constant |
 //! | [`encode`] | encoding into reusable buffers with the encoded size known |
+//! | [`json`] | the hand-written JSON encoder behind [`encode`] (same bytes as `serde_json`, faster) |
 //! | [`daemon`] | the daemon's UDP framing |
 //!
 //! ```
@@ -26,6 +27,7 @@
 pub mod daemon;
 pub mod encode;
 pub mod ids;
+pub mod json;
 pub mod limits;
 pub mod segment;
 pub mod value;

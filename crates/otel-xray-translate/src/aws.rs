@@ -30,6 +30,10 @@ pub struct ResourceContext<'a> {
     pub language: &'a str,
     /// `otel.resource.<key>` for each resource attribute, computed once.
     pub prefixed_keys: Vec<String>,
+    /// Indices into the resource attributes, stably sorted by `prefixed_keys`: metadata entries
+    /// pushed in this order form one sorted run, so the per-document stable sort of the `default`
+    /// namespace (`KeyedList::dedup_keep_last`) only has to place the span's own entries.
+    pub(crate) sorted_resource: Vec<usize>,
 }
 
 impl<'a> ResourceContext<'a> {
@@ -66,7 +70,9 @@ impl<'a> ResourceContext<'a> {
         });
         let aws = (!non_aws).then(|| base_aws(r, platform, log_groups));
         let language = find_str(r, TELEMETRY_SDK_LANGUAGE);
-        let prefixed_keys = r.iter().map(|a| format!("{RESOURCE_PREFIX}{}", a.key)).collect();
+        let prefixed_keys: Vec<String> = r.iter().map(|a| format!("{RESOURCE_PREFIX}{}", a.key)).collect();
+        let mut sorted_resource: Vec<usize> = (0..prefixed_keys.len()).collect();
+        sorted_resource.sort_by(|&a, &b| prefixed_keys[a].cmp(&prefixed_keys[b]));
         Self {
             resource,
             origin,
@@ -74,6 +80,7 @@ impl<'a> ResourceContext<'a> {
             aws,
             language,
             prefixed_keys,
+            sorted_resource,
         }
     }
 }

@@ -148,6 +148,7 @@ fn make_segment<'a>(
             attrs,
             resource: &ctx.resource.attributes,
             resource_keys: &ctx.prefixed_keys,
+            sorted_resource: &ctx.sorted_resource,
             store_resource,
             is_subsegment,
             indexed: &prepared.indexed,

@@ -2,7 +2,7 @@
 
 use std::borrow::Cow;
 
-use otel_xray_model::encode::{encode_into, encoded_len};
+use otel_xray_model::encode::{encode_into, json_encoded_len as encoded_len};
 use otel_xray_model::value::DEFAULT_NAMESPACE;
 use otel_xray_model::{Cause, MetaValue, Namespace, Segment};
 

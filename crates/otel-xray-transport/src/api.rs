@@ -84,10 +84,19 @@ impl XrayApiSink {
         if let Some(region) = &options.region {
             loader = loader.region(aws_config::Region::new(region.clone()));
         } else if options.local_mode {
+            // Resolve the region here, from the environment and the (named) profile only: with no
+            // region, `load()` would build a credentials chain that asks instance metadata.
+            let mut profile = aws_config::profile::ProfileFileRegionProvider::builder();
+            if let Some(name) = &options.profile {
+                profile = profile.profile_name(name);
+            }
             let chain =
                 RegionProviderChain::first_try(aws_config::environment::EnvironmentVariableRegionProvider::new())
-                    .or_else(aws_config::profile::ProfileFileRegionProvider::builder().build());
-            loader = loader.region(chain);
+                    .or_else(profile.build());
+            match chain.region().await {
+                Some(region) => loader = loader.region(region),
+                None => return Err(ApiSetupError::NoRegion { hint: "" }),
+            }
         }
         let base = loader.load().await;
         if base.region().is_none() {
@@ -176,7 +185,10 @@ fn call_error(e: SdkError<PutTraceSegmentsError, aws_sdk_xray::config::http::Htt
         SdkError::ServiceError(ctx) => {
             let status = ctx.raw().status().as_u16();
             let err = ctx.err();
-            let failure = if err.is_throttled_exception() || status == 429 {
+            // By error code as well as status: X-Ray's front end answers an unmodeled
+            // `ThrottlingException` with HTTP 400, which must be retried like a 429.
+            let code = aws_sdk_xray::error::ProvideErrorMetadata::code(err).unwrap_or("");
+            let failure = if err.is_throttled_exception() || status == 429 || code.contains("Throttl") {
                 CallFailure::Throttled {
                     retry_after: retry_after(ctx.raw()),
                 }

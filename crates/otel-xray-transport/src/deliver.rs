@@ -157,9 +157,20 @@ pub async fn deliver_chunk<S: SegmentSink>(
         attempt += 1;
         report.calls += 1;
         let bodies = pending.iter().map(|d| d.json.clone()).collect();
-        let budget_left = attempt < policy.max_attempts && started.elapsed() < policy.max_elapsed;
-        let min_wait: Option<Duration>;
-        match sink.put(bodies).await {
+        let result = sink.put(bodies).await;
+        // The wait before the next attempt is decided now, so that a retry is only planned when
+        // the attempt *and its wait* fit the budget (a server's long `Retry-After` ends retries
+        // instead of outlasting `max_elapsed`).
+        let server_wait = match &result {
+            Err(e) => match classify_call(&e.failure) {
+                Decision::Retry { min_wait } => min_wait,
+                Decision::Permanent => None,
+            },
+            Ok(_) => None,
+        };
+        let wait: Duration = policy.backoff(attempt, server_wait, &mut rand::rng());
+        let budget_left = attempt < policy.max_attempts && started.elapsed() + wait <= policy.max_elapsed;
+        match result {
             Ok(unprocessed) => {
                 let mut by_id: HashMap<String, usize> =
                     pending.iter().enumerate().map(|(i, d)| (d.id.to_string(), i)).collect();
@@ -211,12 +222,10 @@ pub async fn deliver_chunk<S: SegmentSink>(
                     idx += 1;
                     k
                 });
-                min_wait = None;
             }
             Err(error) => match classify_call(&error.failure) {
-                Decision::Retry { min_wait: wait } if budget_left => {
-                    tracing::debug!(attempt, error = %error, "PutTraceSegments failed; retrying.");
-                    min_wait = wait;
+                Decision::Retry { .. } if budget_left => {
+                    tracing::debug!(attempt, error = %error, wait_ms = wait.as_millis() as u64, "PutTraceSegments failed; retrying.");
                 }
                 decision => {
                     let reason = if decision == Decision::Permanent {
@@ -240,7 +249,6 @@ pub async fn deliver_chunk<S: SegmentSink>(
             },
         }
         report.retries += 1;
-        let wait = policy.backoff(attempt, min_wait, &mut rand::rng());
         tokio::time::sleep(wait).await;
     }
     report

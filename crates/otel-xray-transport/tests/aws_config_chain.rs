@@ -297,11 +297,22 @@ async fn run_child(case: &Case, dir: &Path) -> Outcome {
     Outcome { line, stdout, stderr }
 }
 
-fn scratch_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("otel-xray-chain-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+/// An empty directory for one child's files, removed on drop (panics included).
+struct ScratchDir(PathBuf);
+
+impl ScratchDir {
+    fn new(name: &str) -> Self {
+        let dir = std::env::temp_dir().join(format!("otel-xray-chain-{}-{name}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        Self(dir)
+    }
+}
+
+impl Drop for ScratchDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
 }
 
 /// Runs `case` against a fresh fake and returns what X-Ray and the credential sources saw.
@@ -311,11 +322,10 @@ async fn check(
 ) -> (Outcome, Vec<support::fake_xray::Call>, SourceLog) {
     let log = Arc::new(Mutex::new(SourceLog::default()));
     let fake = FakeXray::start_with_routes(Vec::new(), Step::Accept, credential_sources(log.clone())).await;
-    let dir = scratch_dir(case.name);
+    let dir = ScratchDir::new(case.name);
     let mut case = case;
-    case.env.extend(make_env(&fake.endpoint(), &dir));
-    let outcome = run_child(&case, &dir).await;
-    let _ = std::fs::remove_dir_all(&dir);
+    case.env.extend(make_env(&fake.endpoint(), &dir.0));
+    let outcome = run_child(&case, &dir.0).await;
     let calls = fake.calls();
     let log = std::mem::take(&mut *log.lock().unwrap());
     (outcome, calls, log)
@@ -391,37 +401,61 @@ async fn aws_endpoint_url_alone_is_used_for_x_ray() {
     assert_eq!(key_and_region(&calls[0].authorization).1, "us-west-1");
 }
 
+/// Shared config files with a `default` and an `otel` profile, the latter naming `endpoint`.
+fn profile_files(endpoint: &str, dir: &Path) -> Vec<(&'static str, String)> {
+    let config = dir.join("config");
+    let credentials = dir.join("credentials");
+    std::fs::write(
+        &config,
+        format!(
+            "[default]\nregion = us-east-2\n\n[profile otel]\nregion = ap-southeast-2\nendpoint_url = {endpoint}\n"
+        ),
+    )
+    .unwrap();
+    std::fs::write(
+        &credentials,
+        "[default]\naws_access_key_id = AKIADEFAULTPROFILE01\naws_secret_access_key = x\n\n\
+         [otel]\naws_access_key_id = AKIAPROFILEOTEL00001\naws_secret_access_key = fake-secret\n",
+    )
+    .unwrap();
+    vec![
+        ("AWS_CONFIG_FILE", config.display().to_string()),
+        ("AWS_SHARED_CREDENTIALS_FILE", credentials.display().to_string()),
+        (CHILD_PROFILE, "otel".into()),
+    ]
+}
+
 #[tokio::test]
 async fn a_named_profile_gives_region_credentials_and_endpoint() {
     let case = Case {
         name: "profile",
         env: vec![("AWS_EC2_METADATA_DISABLED", "true".into())],
     };
+    let (outcome, calls, _) = check(case, profile_files).await;
+    assert_delivered("profile", &outcome, &calls);
+    let (key, region) = key_and_region(&calls[0].authorization);
+    assert_eq!(
+        (key.as_str(), region.as_str()),
+        ("AKIAPROFILEOTEL00001", "ap-southeast-2")
+    );
+}
+
+#[tokio::test]
+async fn a_named_profile_gives_its_region_in_local_mode_too() {
+    // `XrayApiSink::connect` builds its local-mode region chain with
+    // `ProfileFileRegionProvider::builder().build()`, which does not get `options.profile`: the
+    // credentials come from `[otel]` but the region from `[default]` (us-east-2).
+    let case = Case {
+        name: "profile-local",
+        env: vec![("AWS_EC2_METADATA_DISABLED", "true".into())],
+    };
     let (outcome, calls, _) = check(case, |endpoint, dir| {
-        let config = dir.join("config");
-        let credentials = dir.join("credentials");
-        std::fs::write(
-            &config,
-            format!(
-                "[default]\nregion = us-east-2\n\n[profile otel]\nregion = ap-southeast-2\nendpoint_url = {endpoint}\n"
-            ),
-        )
-        .unwrap();
-        std::fs::write(
-            &credentials,
-            "[default]\naws_access_key_id = AKIADEFAULTPROFILE01\naws_secret_access_key = x\n\n\
-             [otel]\naws_access_key_id = AKIAPROFILEOTEL00001\naws_secret_access_key = fake-secret\n",
-        )
-        .unwrap();
-        vec![
-            ("AWS_CONFIG_FILE", config.display().to_string()),
-            ("AWS_SHARED_CREDENTIALS_FILE", credentials.display().to_string()),
-            (CHILD_PROFILE, "otel".into()),
-            (CHILD_LOCAL_MODE, "1".into()),
-        ]
+        let mut env = profile_files(endpoint, dir);
+        env.push((CHILD_LOCAL_MODE, "1".into()));
+        env
     })
     .await;
-    assert_delivered("profile", &outcome, &calls);
+    assert_delivered("profile-local", &outcome, &calls);
     let (key, region) = key_and_region(&calls[0].authorization);
     assert_eq!(
         (key.as_str(), region.as_str()),
@@ -483,6 +517,12 @@ async fn instance_metadata_gives_region_and_credentials_outside_local_mode() {
 
 #[tokio::test]
 async fn local_mode_never_asks_instance_metadata_for_the_region() {
+    // `ApiOptions::local_mode` promises "never query EC2 instance metadata for the region".
+    // `connect` gives the loader a region chain without IMDS, but when it finds nothing,
+    // aws-config's `load()` builds the default credentials chain with region `None`, and that
+    // chain resolves a region with the default region chain, IMDS included (aws-config
+    // `default_provider/credentials.rs`, `Builder::build`). On a host without IMDS this costs
+    // the IMDS timeouts before `connect` fails with `NoRegion`.
     let case = Case {
         name: "local-mode",
         env: static_env()

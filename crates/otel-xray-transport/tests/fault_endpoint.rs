@@ -288,7 +288,7 @@ async fn the_time_budget_ends_retries() {
     let elapsed = started.elapsed();
     assert!(elapsed >= policy.max_elapsed, "{elapsed:?}");
     assert!(
-        elapsed < policy.max_elapsed + REQUEST_TIMEOUT + Duration::from_millis(500),
+        elapsed < policy.max_elapsed + REQUEST_TIMEOUT + Duration::from_secs(2),
         "no retry starts after max_elapsed: {elapsed:?}"
     );
     let calls = fake.calls().len();
@@ -349,7 +349,6 @@ async fn connection_refused_is_retried_within_the_budget() {
 }
 
 #[tokio::test]
-#[ignore = "BUG (transport): Retry-After is waited in full, beyond max_elapsed; see the test's comment"]
 async fn a_long_retry_after_does_not_outlast_the_budget() {
     // X-Ray (or a proxy) may ask for a long wait; the retry budget is the caller's bound.
     // Today `RetryPolicy::backoff` returns `max(jitter, Retry-After)` uncapped and
@@ -375,7 +374,6 @@ async fn a_long_retry_after_does_not_outlast_the_budget() {
 }
 
 #[tokio::test]
-#[ignore = "BUG (transport): an unmodeled ThrottlingException is classified by status only; see the test's comment"]
 async fn throttling_exception_with_status_400_is_retried() {
     // `CallFailure::Throttled` is documented as "HTTP 429 or a ThrottledException /
     // ThrottlingException"; AWS front ends answer throttling as HTTP 400 `ThrottlingException`.

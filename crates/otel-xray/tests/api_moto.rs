@@ -170,20 +170,103 @@ fn spans_reach_moto_through_the_batch_processor_and_come_back_as_x_ray_documents
     assert_eq!(dynamo["http"]["response"]["status"], 200);
 }
 
+/// Set in the child process of the test below: moto's endpoint.
+const CHILD_ENDPOINT: &str = "OTEL_XRAY_TEST_CHILD_MOTO_ENDPOINT";
+const OUTCOME: &str = "CHILD-OUTCOME:";
+
 #[test]
-fn api_options_with_an_explicit_endpoint_deliver_to_moto() {
-    // `with_api_options` resolves credentials with aws-config's chain; this process has none
-    // to give (tests must not change the environment), so only the moto-side outcome that does
-    // not depend on credentials is checked here: building works and needs no instance metadata
-    // for the region in local mode.
-    let Some(moto) = Moto::start() else { return };
+#[ignore = "runs only as the child process of api_options_resolve_credentials_from_the_environment_and_deliver_to_moto"]
+fn child_exports_with_api_options() {
+    let Ok(endpoint) = std::env::var(CHILD_ENDPOINT) else {
+        return;
+    };
     let exporter = XrayExporter::builder()
         .with_api_options(otel_xray::ApiOptions {
-            endpoint: Some(moto.endpoint()),
+            endpoint: Some(endpoint),
             region: Some(moto::REGION.into()),
             local_mode: true,
             ..Default::default()
         })
+        .build()
+        .unwrap();
+    let stats = exporter.stats();
+    let provider = SdkTracerProvider::builder()
+        .with_id_generator(XrayIdGenerator::new())
+        .with_simple_exporter(exporter)
+        .with_resource(
+            Resource::builder_empty()
+                .with_attributes([KeyValue::new("service.name", "orders-api")])
+                .build(),
+        )
         .build();
-    assert!(exporter.is_ok(), "{exporter:?}");
+    let trace_id = record_checkout(&provider);
+    provider.shutdown().unwrap();
+    let s = stats.snapshot();
+    println!(
+        "{OUTCOME} trace={trace_id} documents={} delivered={} dropped={}",
+        s.documents, s.delivered, s.dropped
+    );
+}
+
+#[test]
+fn api_options_resolve_credentials_from_the_environment_and_deliver_to_moto() {
+    // `with_api_options` resolves credentials with aws-config's chain, from the environment here.
+    // Tests must not change their own environment, so the export runs in a child process (this
+    // test binary again) with dummy credentials and no other `AWS_*` variable.
+    let Some(moto) = Moto::start() else { return };
+    let mut cmd = std::process::Command::new(std::env::current_exe().unwrap());
+    cmd.args(["child_exports_with_api_options", "--exact", "--ignored", "--nocapture"])
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    for (key, _) in std::env::vars_os() {
+        if key.to_string_lossy().starts_with("AWS_") {
+            cmd.env_remove(key);
+        }
+    }
+    let home = std::env::temp_dir().join(format!("otel-xray-api-moto-{}", std::process::id()));
+    std::fs::create_dir_all(&home).unwrap();
+    cmd.env(CHILD_ENDPOINT, moto.endpoint())
+        .env("HOME", &home)
+        .env("AWS_CONFIG_FILE", home.join("none"))
+        .env("AWS_SHARED_CREDENTIALS_FILE", home.join("none"))
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("AWS_ACCESS_KEY_ID", "AKIAENVSTATIC0000001")
+        .env("AWS_SECRET_ACCESS_KEY", "test");
+    let mut child = cmd.spawn().unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while child.try_wait().unwrap().is_none() {
+        if std::time::Instant::now() >= deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            let _ = std::fs::remove_dir_all(&home);
+            panic!("the child did not finish within 60 s");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let output = child.wait_with_output().unwrap();
+    let _ = std::fs::remove_dir_all(&home);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let line = stdout
+        .lines()
+        .find_map(|l| l.split_once(OUTCOME).map(|(_, rest)| rest.trim().to_owned()))
+        .unwrap_or_else(|| {
+            panic!(
+                "the child printed no outcome\nstdout:\n{stdout}\nstderr:\n{}",
+                String::from_utf8_lossy(&output.stderr)
+            )
+        });
+    let fields: BTreeMap<&str, &str> = line.split(' ').filter_map(|kv| kv.split_once('=')).collect();
+    assert_eq!(
+        (fields["documents"], fields["delivered"], fields["dropped"]),
+        ("3", "3", "0"),
+        "{line}"
+    );
+    let otel_trace_id = fields["trace"];
+    let xray_trace_id = format!("1-{}-{}", &otel_trace_id[..8], &otel_trace_id[8..]);
+    let rt = runtime();
+    let client = aws_sdk_xray::Client::new(&rt.block_on(moto.sdk_config()));
+    let stored = rt.block_on(read_back(&client));
+    assert_eq!(stored.keys().collect::<Vec<_>>(), [&xray_trace_id]);
+    assert_eq!(stored[&xray_trace_id].len(), 3);
 }

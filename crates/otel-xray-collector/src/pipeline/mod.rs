@@ -22,7 +22,7 @@ use tokio::sync::{Mutex, mpsc, watch};
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
-pub use ingress::Ingress;
+pub use ingress::{Ingress, OtlpOutcome};
 use output::Output;
 use queue::{QueueGauge, QueueReceiver, Queued, queue};
 

@@ -35,7 +35,7 @@
 //! | corrupt compressed stream | `bad_compression` | `INVALID_ARGUMENT` | `400` |
 //! | unsupported `Content-Type` | `unsupported_content_type` | – | `415` |
 //! | unsupported `Content-Encoding` / `grpc-encoding` | `unsupported_content_encoding` | `UNIMPLEMENTED` | `415` + `Accept-Encoding` |
-//! | body not received completely | `unreadable_body` | – | `400` |
+//! | body not received completely | `unreadable_body` | (tonic's code) | `400` |
 //!
 //! `UNAVAILABLE`, `429` and `503` are the retryable answers of OTLP; everything else tells the
 //! client to drop the data. `RESOURCE_EXHAUSTED` is retryable in OTLP only when it carries
@@ -173,8 +173,9 @@ impl OtlpReceivers {
         self.http_addr
     }
 
-    /// Stops accepting connections, lets requests in progress finish until `deadline`, then
-    /// abandons what is left. Returns whether every server stopped before the deadline.
+    /// Stops accepting connections and lets requests in progress finish until `deadline`, then
+    /// stops waiting (a connection still open may complete its request, which a stopped pipeline
+    /// refuses with `UNAVAILABLE`/`503`). Returns whether every server stopped before the deadline.
     pub async fn shutdown(self, deadline: Instant) -> bool {
         let _ = self.stop.send(true);
         let mut graceful = true;

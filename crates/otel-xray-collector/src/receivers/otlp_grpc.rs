@@ -11,7 +11,6 @@
 //! size and `INVALID_ARGUMENT` for bad data.
 
 use std::convert::Infallible;
-use std::future::Future;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::task::{Context, Poll};

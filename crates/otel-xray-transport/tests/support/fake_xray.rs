@@ -2,6 +2,10 @@
 //! 5xx, slow answers, 4xx, partial rejections) and records every call and the segment ids it
 //! accepted. Only calls answered 200 count as accepted: a call the client gave up on is treated
 //! as not processed. Other routes (credential sources) can be served by the same server.
+//!
+//! Shared by the transport's and the exporter's tests (`#[path]`, next to `moto.rs`, whose
+//! `sdk_config_for` it uses).
+#![allow(dead_code)]
 
 use std::collections::{BTreeMap, VecDeque};
 use std::net::{Ipv4Addr, SocketAddr};
@@ -40,6 +44,8 @@ pub enum Step {
     Error(u16, &'static str),
     /// 200 with these `(segment id, error code)` entries in `UnprocessedTraceSegments`.
     Unprocessed(Vec<(String, &'static str)>),
+    /// 200 with the documents at these positions of the call in `UnprocessedTraceSegments`.
+    UnprocessedAt(Vec<(usize, &'static str)>),
 }
 
 /// One call as the endpoint saw it.
@@ -179,6 +185,10 @@ async fn put_trace_segments(State(fake): State<Arc<Fake>>, headers: HeaderMap, b
     let unprocessed: Vec<(String, &str)> = match step {
         Step::Accept => Vec::new(),
         Step::Unprocessed(entries) => entries,
+        Step::UnprocessedAt(positions) => positions
+            .into_iter()
+            .filter_map(|(i, code)| ids.get(i).map(|id| (id.clone(), code)))
+            .collect(),
         Step::Throttle(retry_after) => {
             let extra: Vec<(&'static str, &str)> = retry_after.map(|r| ("retry-after", r)).into_iter().collect();
             return error_response(429, "ThrottledException", "Rate exceeded", &extra);

@@ -65,21 +65,25 @@ impl Transport {
         out
     }
 
-    /// Writes each document on its own line and flushes once.
+    /// Writes each document on its own line with one `write_all` for the whole batch (so other
+    /// writers of the same stream cannot split a line), then flushes.
     pub(crate) fn send_writer(writer: &Mutex<Box<dyn Write + Send>>, batch: &DocumentBatch) -> SyncOutcome {
         let mut out = SyncOutcome::default();
-        let mut w = writer.lock().unwrap_or_else(|p| p.into_inner());
-        for (info, json) in batch.documents() {
-            match w.write_all(json).and_then(|()| w.write_all(b"\n")) {
-                Ok(()) => out.delivered += 1,
-                Err(e) => {
-                    tracing::warn!(segment_id = %info.id, error = %e, "A segment document could not be written.");
-                    out.dropped.push((info.id.to_string(), "write_error".into()));
-                }
-            }
+        let mut lines = Vec::with_capacity(batch.encoded_bytes() + batch.len());
+        for (_, json) in batch.documents() {
+            lines.extend_from_slice(json);
+            lines.push(b'\n');
         }
-        if let Err(e) = w.flush() {
-            tracing::warn!(error = %e, "Flushing the segment writer failed.");
+        let mut w = writer.lock().unwrap_or_else(|p| p.into_inner());
+        match w.write_all(&lines).and_then(|()| w.flush()) {
+            Ok(()) => out.delivered = batch.len(),
+            Err(e) => {
+                tracing::warn!(documents = batch.len(), error = %e, "Segment documents could not be written.");
+                out.dropped = batch
+                    .documents()
+                    .map(|(info, _)| (info.id.to_string(), "write_error".into()))
+                    .collect();
+            }
         }
         out
     }
