@@ -264,6 +264,11 @@ pub struct ValidConfig {
     pub translator: TranslatorConfig,
 }
 
+/// An empty string in the file means "not set", as in the Collector's `awsxray` exporter.
+fn nonempty(v: &Option<String>) -> Option<String> {
+    v.as_ref().filter(|s| !s.trim().is_empty()).cloned()
+}
+
 fn addr(name: &str, l: &Listener) -> Result<Option<SocketAddr>, ConfigError> {
     if !l.enabled {
         return Ok(None);
@@ -353,11 +358,11 @@ impl Config {
             shutdown_timeout: Duration::from_secs(p.shutdown_timeout_seconds),
             output: x.output,
             api: ApiOptions {
-                region: x.region.clone(),
-                endpoint: x.endpoint.clone(),
-                role_arn: x.role_arn.clone(),
-                external_id: x.external_id.clone(),
-                profile: x.profile.clone(),
+                region: nonempty(&x.region),
+                endpoint: nonempty(&x.endpoint),
+                role_arn: nonempty(&x.role_arn),
+                external_id: nonempty(&x.external_id),
+                profile: nonempty(&x.profile),
                 local_mode: x.local_mode,
                 request_timeout: Duration::from_secs(x.request_timeout_seconds),
             },
