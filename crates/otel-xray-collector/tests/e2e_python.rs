@@ -31,7 +31,7 @@ use serde_json::Value as Json;
 const READY_DEADLINE: Duration = Duration::from_secs(30);
 /// How long one Python client may run.
 const CLIENT_DEADLINE: Duration = Duration::from_secs(60);
-/// How long the gateway may take to report a delivered document on `/metrics`.
+/// How long the gateway may take to report the full batches as delivered on `/metrics`.
 const SENT_DEADLINE: Duration = Duration::from_secs(20);
 /// How long the gateway may take to drain and exit after SIGTERM (its shutdown budget is 10 s).
 const EXIT_DEADLINE: Duration = Duration::from_secs(30);
@@ -271,6 +271,9 @@ fn python_clients_through_the_gateway_to_moto() {
     let _scratch = Scratch(dir.clone());
     let ([grpc, http, admin], udp) = free_ports();
     let config = dir.join("gateway.yaml");
+    // One worker filling batches of 4 that never time out: the clients' 15 documents make three
+    // full batches, delivered while the gateway runs (so /metrics counts them), and 3 documents
+    // that stay queued until SIGTERM, when the gateway must drain them for moto to have every trace.
     std::fs::write(
         &config,
         format!(
@@ -279,7 +282,7 @@ fn python_clients_through_the_gateway_to_moto() {
                otlp_http: {{ endpoint: \"127.0.0.1:{http}\" }}\n  \
                xray_udp: {{ endpoint: \"127.0.0.1:{udp}\" }}\n  \
                sampling_proxy: {{ endpoint: \"127.0.0.1:{udp}\", enabled: false }}\n\
-             pipeline:\n  batch_timeout_ms: 100\n  shutdown_timeout_seconds: 10\n\
+             pipeline:\n  batch_max_documents: 4\n  batch_timeout_ms: 600000\n  shutdown_timeout_seconds: 10\n\
              awsxray:\n  \
                output: xray_api\n  \
                region: us-east-1\n  \
@@ -287,6 +290,7 @@ fn python_clients_through_the_gateway_to_moto() {
                local_mode: true\n  \
                request_timeout_seconds: 10\n  \
                max_retries: 2\n  \
+               num_workers: 1\n  \
                indexed_attributes: [order.id]\n\
              admin:\n  endpoint: {{ endpoint: \"127.0.0.1:{admin}\" }}\n",
             endpoint = moto.endpoint()
@@ -360,12 +364,13 @@ fn python_clients_through_the_gateway_to_moto() {
     let exposition = loop {
         let (status, body) = http_get(admin_addr, "/metrics").expect("GET /metrics");
         assert_eq!(status, 200, "/metrics: {body}");
-        if metric_sum(&body, "otelxray_documents_sent_total") > 0.0 {
+        // The three full batches of 4 (see the configuration above).
+        if metric_sum(&body, "otelxray_documents_sent_total") >= 12.0 {
             break body;
         }
         assert!(
             Instant::now() < deadline,
-            "otelxray_documents_sent_total stayed 0 for {SENT_DEADLINE:?}:\n{body}\n{}",
+            "otelxray_documents_sent_total stayed below 12 for {SENT_DEADLINE:?}:\n{body}\n{}",
             gateway.output()
         );
         std::thread::sleep(Duration::from_millis(100));
@@ -376,7 +381,13 @@ fn python_clients_through_the_gateway_to_moto() {
         "documents dropped:\n{exposition}"
     );
 
-    // SIGTERM: the gateway drains its queue and exits by itself.
+    let sent = metric_sum(&exposition, "otelxray_documents_sent_total");
+    assert_eq!(
+        sent, 12.0,
+        "documents sent before SIGTERM (15 produced, batches of 4):\n{exposition}"
+    );
+
+    // SIGTERM: the gateway drains its queue (the last 3 documents) and exits by itself.
     let pid = gateway.child.id().to_string();
     let kill = Command::new("kill")
         .args(["-TERM", &pid])
@@ -424,10 +435,122 @@ fn python_clients_through_the_gateway_to_moto() {
         );
     }
     let docs: BTreeMap<&str, Vec<Json>> = expected.iter().map(|id| (id.as_str(), flatten(&traces[id]))).collect();
-    for (id, d) in &docs {
-        eprintln!("trace {id}:");
-        for doc in d {
-            eprintln!("  {doc}");
-        }
+    check_otlp_trace(&expected[0], &docs[expected[0].as_str()], "grpc");
+    check_otlp_trace(&expected[1], &docs[expected[1].as_str()], "http");
+    check_xray_sdk_whole(&expected[2], &traces[&expected[2]]);
+    check_xray_sdk_streamed(&expected[3], &traces[&expected[3]]);
+}
+
+/// The one document of `docs` that `pred` picks; panics with all of them otherwise.
+fn one<'a>(docs: &'a [Json], what: &str, pred: impl Fn(&Json) -> bool) -> &'a Json {
+    let found: Vec<&Json> = docs.iter().filter(|d| pred(d)).collect();
+    assert_eq!(
+        found.len(),
+        1,
+        "expected one {what}, found {}; documents:\n{docs:#?}",
+        found.len()
+    );
+    found[0]
+}
+
+/// The trace `otel_client.py` sent with `protocol`.
+fn check_otlp_trace(id: &str, docs: &[Json], protocol: &str) {
+    assert_eq!(docs.len(), 5, "trace {id} ({protocol}): {docs:#?}");
+    for doc in docs {
+        assert_eq!(doc["trace_id"], id, "{doc}");
+    }
+    let orders = format!("orders-{protocol}");
+    let root = one(docs, "orders segment", |d| d["name"] == orders.as_str());
+    assert!(root.get("parent_id").is_none(), "root has a parent: {root}");
+    assert!(root.get("type").is_none(), "root is not a segment: {root}");
+    assert_eq!(root["annotations"]["order.id"], "ord-42", "{root}");
+    assert_eq!(root["http"]["request"]["method"], "POST", "{root}");
+    assert_eq!(
+        root["http"]["request"]["url"], "http://orders.example.com/orders",
+        "{root}"
+    );
+    assert_eq!(root["http"]["response"]["status"], 201, "{root}");
+    let root_id = root["id"].as_str().expect("root id");
+
+    let dynamo = one(docs, "DynamoDB subsegment", |d| d["name"] == "DynamoDB");
+    assert_eq!(dynamo["type"], "subsegment", "{dynamo}");
+    assert_eq!(dynamo["namespace"], "aws", "{dynamo}");
+    assert_eq!(dynamo["parent_id"], root_id, "{dynamo}");
+    assert_eq!(dynamo["aws"]["operation"], "PutItem", "{dynamo}");
+    assert_eq!(dynamo["aws"]["region"], "us-east-1", "{dynamo}");
+    assert_eq!(dynamo["aws"]["table_name"], "orders", "{dynamo}");
+
+    let sql = one(docs, "SQL subsegment", |d| d.get("sql").is_some());
+    assert_eq!(sql["name"], "shop@db.internal", "{sql}");
+    assert_eq!(sql["type"], "subsegment", "{sql}");
+    assert_eq!(sql["namespace"], "remote", "{sql}");
+    assert_eq!(sql["parent_id"], root_id, "{sql}");
+    assert_eq!(sql["sql"]["database_type"], "postgresql", "{sql}");
+    assert_eq!(sql["sql"]["user"], "app", "{sql}");
+    assert_eq!(
+        sql["sql"]["sanitized_query"], "INSERT INTO orders (id, total) VALUES ($1, $2)",
+        "{sql}"
+    );
+
+    let call = one(docs, "remote HTTP subsegment", |d| {
+        d["type"] == "subsegment" && d["http"]["request"]["url"] == "http://inventory.internal/reserve"
+    });
+    assert_eq!(call["namespace"], "remote", "{call}");
+    assert_eq!(call["parent_id"], root_id, "{call}");
+    assert_eq!(call["http"]["request"]["method"], "POST", "{call}");
+    assert_eq!(call["http"]["response"]["status"], 201, "{call}");
+
+    let inventory = format!("inventory-{protocol}");
+    let server = one(docs, "inventory segment", |d| d["name"] == inventory.as_str());
+    assert!(
+        server.get("type").is_none(),
+        "the inventory span is not a segment: {server}"
+    );
+    assert_eq!(server["parent_id"], call["id"], "{server}");
+    assert_eq!(server["http"]["response"]["status"], 201, "{server}");
+}
+
+/// The first trace of `xray_sdk_client.py`: a segment with its remote subsegment inside.
+fn check_xray_sdk_whole(id: &str, trace: &StoredTrace) {
+    assert_eq!(trace.len(), 1, "trace {id}: {trace:#?}");
+    let segment: Json = serde_json::from_str(&trace[0].1).expect("JSON");
+    assert_eq!(segment["trace_id"], id, "{segment}");
+    assert_eq!(segment["name"], "legacy-billing", "{segment}");
+    assert_eq!(segment["annotations"]["invoice_id"], "inv-7", "{segment}");
+    assert_eq!(segment["http"]["response"]["status"], 200, "{segment}");
+    assert_eq!(segment["aws"]["xray"]["sdk"], "X-Ray for Python", "{segment}");
+    let subs = segment["subsegments"].as_array().expect("subsegments");
+    assert_eq!(subs.len(), 1, "{segment}");
+    let sub = &subs[0];
+    assert_eq!(sub["name"], "payments.example.com", "{sub}");
+    assert_eq!(sub["namespace"], "remote", "{sub}");
+    assert_eq!(
+        sub["http"]["request"]["url"], "https://payments.example.com/charge",
+        "{sub}"
+    );
+    assert_eq!(sub["http"]["response"]["status"], 200, "{sub}");
+}
+
+/// The second trace of `xray_sdk_client.py`: the segment and three streamed subsegments, each
+/// its own document.
+fn check_xray_sdk_streamed(id: &str, trace: &StoredTrace) {
+    let docs: Vec<Json> = trace
+        .iter()
+        .map(|(_, t)| serde_json::from_str(t).expect("JSON"))
+        .collect();
+    assert_eq!(docs.len(), 4, "trace {id}: {docs:#?}");
+    let segment = one(&docs, "segment", |d| d["name"] == "legacy-billing");
+    assert_eq!(segment["annotations"]["invoice_id"], "inv-8", "{segment}");
+    assert!(
+        segment.get("subsegments").is_none(),
+        "streamed subsegments embedded: {segment}"
+    );
+    for step in 0..3 {
+        let name = format!("step-{step}");
+        let sub = one(&docs, &name, |d| d["name"] == name.as_str());
+        assert_eq!(sub["type"], "subsegment", "{sub}");
+        assert_eq!(sub["trace_id"], id, "{sub}");
+        assert_eq!(sub["parent_id"], segment["id"], "{sub}");
+        assert_eq!(sub["annotations"]["step"], step, "{sub}");
     }
 }

@@ -87,6 +87,7 @@ def main():
                 "db.name": "shop",
                 "db.user": "app",
                 "db.statement": "INSERT INTO orders (id, total) VALUES ($1, $2)",
+                "db.connection_string": "postgresql://db.internal:5432/shop",
                 "net.peer.name": "db.internal",
                 "net.peer.port": 5432,
             },
