@@ -171,3 +171,37 @@ async fn partial_translation_failures_are_reported_per_span() {
         1
     );
 }
+
+#[tokio::test]
+async fn a_request_that_cannot_fit_is_refused_before_translation() {
+    let out = Lines::default();
+    let settings = PipelineSettings {
+        queue_bytes: 40_000,
+        batch_timeout: Duration::from_secs(3600),
+        senders: 1,
+        ..PipelineSettings::default()
+    };
+    let (pipeline, metrics) = start(settings, &out);
+    let ingress = pipeline.ingress();
+    ingress.submit_otlp("test", &request(20, 1_000)).unwrap();
+    let label = otel_xray_collector::metrics::ReceiverLabel { receiver: "test" };
+    let received = metrics.spans_received.get_or_create(&label).get();
+    // 100 spans need at least 100 minimal documents: more than the free space.
+    let refused = ingress.submit_otlp("test", &request(100, 1));
+    assert!(matches!(refused, Err(QueueError::Full { .. })), "{refused:?}");
+    assert_eq!(
+        metrics.spans_received.get_or_create(&label).get(),
+        received,
+        "not translated"
+    );
+    // More spans than the whole queue could ever hold: too large, not retryable.
+    let never = ingress.submit_otlp("test", &request(1_000, 1));
+    assert!(matches!(never, Err(QueueError::TooLarge { .. })), "{never:?}");
+    drop(ingress);
+    assert!(
+        pipeline
+            .shutdown(tokio::time::Instant::now() + Duration::from_secs(10))
+            .await
+            .drained
+    );
+}

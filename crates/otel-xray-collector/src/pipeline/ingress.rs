@@ -59,6 +59,38 @@ impl Ingress {
         receiver: &'static str,
         request: &ExportTraceServiceRequest,
     ) -> Result<OtlpOutcome, QueueError> {
+        // Under push-back, refuse before paying for the translation: every span gives at least
+        // one document of at least MIN_DOCUMENT_COST bytes in the queue.
+        let spans: usize = request
+            .resource_spans
+            .iter()
+            .flat_map(|r| &r.scope_spans)
+            .map(|s| s.spans.len())
+            .sum();
+        let floor = spans.saturating_mul(super::queue::MIN_DOCUMENT_COST);
+        if floor > self.queue.capacity() - self.queue.used_bytes().min(self.queue.capacity()) {
+            let e = if floor > self.queue.capacity() {
+                QueueError::TooLarge {
+                    needed: floor,
+                    capacity: self.queue.capacity(),
+                }
+            } else {
+                QueueError::Full {
+                    needed: floor,
+                    free: self.queue.capacity() - self.queue.used_bytes(),
+                    capacity: self.queue.capacity(),
+                }
+            };
+            self.metrics.refused(
+                receiver,
+                if matches!(e, QueueError::Full { .. }) {
+                    "queue_full"
+                } else {
+                    "too_large_for_queue"
+                },
+            );
+            return Err(e);
+        }
         let now = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
         let mut batch = DocumentBatch::new();
         self.translator.translate_otlp(

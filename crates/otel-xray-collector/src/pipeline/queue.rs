@@ -89,9 +89,16 @@ pub fn queue(capacity: usize) -> (QueueSender, QueueReceiver) {
     )
 }
 
+/// Fixed queue cost of a document on top of its JSON, so that small documents count too.
+const DOCUMENT_OVERHEAD: usize = 64;
+
+/// A lower bound of what one translated span costs in the queue: the smallest segment document
+/// (`name`, `id`, `trace_id`, times and flags) is about 150 bytes of JSON.
+pub const MIN_DOCUMENT_COST: usize = 150 + DOCUMENT_OVERHEAD;
+
 /// What a document costs in the queue: its JSON plus a fixed overhead, so empty documents count.
 fn cost(doc: &OutgoingDocument) -> usize {
-    doc.json.len() + 64
+    doc.json.len() + DOCUMENT_OVERHEAD
 }
 
 impl QueueSender {
