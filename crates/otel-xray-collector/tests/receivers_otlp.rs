@@ -500,7 +500,7 @@ async fn grpc_full_queue_is_unavailable_with_retry_info() {
         let status = client.export(request(20, 1_000)).await.unwrap_err();
         assert_eq!(status.code(), Code::Unavailable, "{status:?}");
         let retry = status.get_details_retry_info().expect("RetryInfo");
-        assert_eq!(retry.retry_delay, Some(Duration::from_secs(5)));
+        assert_eq!(retry.retry_delay, Some(Duration::from_secs(1)));
         // Larger than the whole queue: retrying cannot help, so no RetryInfo.
         let status = client.export(request(60, 1_000)).await.unwrap_err();
         assert_eq!(status.code(), Code::ResourceExhausted, "{status:?}");
@@ -744,7 +744,7 @@ async fn http_full_queue_is_429_with_retry_after_and_too_large_for_the_queue_is_
         let (status, headers, answer) =
             post(&url, "application/x-protobuf", None, request(20, 1_000).encode_to_vec()).await;
         assert_eq!(status, 429);
-        assert_eq!(headers["retry-after"], "5");
+        assert_eq!(headers["retry-after"], "1");
         let rpc = tonic_types::Status::decode(&answer[..]).unwrap();
         assert!(rpc.message.contains("queue is full"), "{}", rpc.message);
         let (status, headers, _) = post(&url, "application/x-protobuf", None, request(60, 1_000).encode_to_vec()).await;
@@ -773,7 +773,7 @@ async fn a_stopped_pipeline_is_503_and_unavailable_and_shutdown_closes_the_liste
         let url = format!("http://{http_addr}/v1/traces");
         let (status, headers, _) = post(&url, "application/x-protobuf", None, request(1, 1).encode_to_vec()).await;
         assert_eq!(status, 503);
-        assert_eq!(headers["retry-after"], "5");
+        assert_eq!(headers["retry-after"], "1");
         let status = TraceServiceClient::connect(format!("http://{grpc_addr}"))
             .await
             .unwrap()

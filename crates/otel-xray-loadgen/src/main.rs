@@ -19,8 +19,8 @@ use axum::http::{HeaderMap, StatusCode, Uri, header};
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use clap::{Parser, Subcommand, ValueEnum};
-use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
 use opentelemetry_proto::tonic::collector::trace::v1::trace_service_client::TraceServiceClient;
+use opentelemetry_proto::tonic::collector::trace::v1::{ExportTraceServiceRequest, ExportTraceServiceResponse};
 use opentelemetry_proto::tonic::common::v1::{AnyValue, InstrumentationScope, KeyValue, any_value};
 use opentelemetry_proto::tonic::resource::v1::Resource;
 use opentelemetry_proto::tonic::trace::v1::span::SpanKind;
@@ -122,6 +122,7 @@ struct SinkCounters {
     documents: AtomicU64,
     body_bytes: AtomicU64,
     gzip_bodies: AtomicU64,
+    mislabelled_gzip: AtomicU64,
     bad_requests: AtomicU64,
     other_paths: AtomicU64,
 }
@@ -133,6 +134,7 @@ impl SinkCounters {
             "documents": self.documents.load(Ordering::Relaxed),
             "body_bytes": self.body_bytes.load(Ordering::Relaxed),
             "gzip_bodies": self.gzip_bodies.load(Ordering::Relaxed),
+            "mislabelled_gzip": self.mislabelled_gzip.load(Ordering::Relaxed),
             "bad_requests": self.bad_requests.load(Ordering::Relaxed),
             "other_paths": self.other_paths.load(Ordering::Relaxed),
         })
@@ -185,7 +187,10 @@ async fn put_trace_segments(
         .is_some_and(|v| v.eq_ignore_ascii_case("gzip"));
     let is_gzip = body.len() >= 2 && body[0] == 0x1f && body[1] == 0x8b;
     let decoded;
-    let json: &[u8] = if says_gzip && is_gzip || is_gzip {
+    if says_gzip && !is_gzip {
+        counters.mislabelled_gzip.fetch_add(1, Ordering::Relaxed);
+    }
+    let json: &[u8] = if is_gzip {
         counters.gzip_bodies.fetch_add(1, Ordering::Relaxed);
         let mut out = Vec::with_capacity(body.len() * 4);
         if flate2::read::MultiGzDecoder::new(&body[..])
@@ -249,7 +254,65 @@ struct WorkerResult {
     ok_requests: u64,
     failed_requests: u64,
     rejected_spans: u64,
+    retries: u64,
     first_error: Option<String>,
+    first_retry_reason: Option<String>,
+}
+
+const MAX_ATTEMPTS: u32 = 30;
+
+type GrpcClient = TraceServiceClient<tonic::transport::Channel>;
+
+/// Sends one request once; returns the rejected-span count or an error, and whether to retry.
+async fn send_once(
+    item: &Prepared,
+    grpc: Option<&mut GrpcClient>,
+    http: &reqwest::Client,
+    endpoint: &str,
+) -> (Result<u64, String>, bool) {
+    match item {
+        Prepared::Grpc(req) => match grpc {
+            Some(client) => match client.export(req.clone()).await {
+                Ok(resp) => (
+                    Ok(resp
+                        .into_inner()
+                        .partial_success
+                        .map(|p| p.rejected_spans as u64)
+                        .unwrap_or(0)),
+                    false,
+                ),
+                Err(status) => {
+                    let retry = matches!(status.code(), tonic::Code::Unavailable | tonic::Code::ResourceExhausted);
+                    (Err(format!("gRPC {:?}: {}", status.code(), status.message())), retry)
+                }
+            },
+            None => (Err("no gRPC client".to_owned()), false),
+        },
+        Prepared::Http(body) => {
+            let resp = http
+                .post(endpoint)
+                .header("content-type", "application/x-protobuf")
+                .body(body.clone())
+                .send()
+                .await;
+            match resp {
+                Ok(resp) if resp.status().is_success() => {
+                    let bytes = resp.bytes().await.unwrap_or_default();
+                    let rejected = ExportTraceServiceResponse::decode(bytes)
+                        .ok()
+                        .and_then(|r| r.partial_success)
+                        .map(|p| p.rejected_spans as u64)
+                        .unwrap_or(0);
+                    (Ok(rejected), false)
+                }
+                Ok(resp) => {
+                    let code = resp.status().as_u16();
+                    (Err(format!("HTTP {}", resp.status())), code == 429 || code == 503)
+                }
+                Err(e) => (Err(format!("HTTP error: {e}")), false),
+            }
+        }
+    }
 }
 
 async fn run_load(opts: LoadOptions) -> Result<(), BoxError> {
@@ -304,36 +367,25 @@ async fn run_load(opts: LoadOptions) -> Result<(), BoxError> {
                 let next = queue.lock().ok().and_then(|mut q| q.next());
                 let Some(item) = next else { break };
                 let sent = Instant::now();
-                let outcome: Result<u64, String> = match item {
-                    Prepared::Grpc(req) => match grpc.as_mut() {
-                        Some(client) => match client.export(req).await {
-                            Ok(resp) => {
-                                Ok(resp.into_inner().partial_success.map(|p| p.rejected_spans as u64).unwrap_or(0))
+                // Like an OTLP exporter: retry what the server asks to be retried (gRPC
+                // UNAVAILABLE / RESOURCE_EXHAUSTED, HTTP 429 / 503) with backoff from 50 ms,
+                // doubling to at most 1 s (server hints are capped at that too), bounded by
+                // MAX_ATTEMPTS and the run's deadline. Latency covers all attempts.
+                let mut backoff = Duration::from_millis(50);
+                let mut attempt = 0u32;
+                let outcome: Result<u64, String> = loop {
+                    attempt += 1;
+                    let (res, retry) = send_once(&item, grpc.as_mut(), &http, &endpoint).await;
+                    match res {
+                        Err(e) if retry && attempt < MAX_ATTEMPTS && Instant::now() < deadline => {
+                            result.retries += 1;
+                            if result.first_retry_reason.is_none() {
+                                result.first_retry_reason = Some(e);
                             }
-                            Err(status) => Err(format!("gRPC {:?}: {}", status.code(), status.message())),
-                        },
-                        None => Err("no gRPC client".to_owned()),
-                    },
-                    Prepared::Http(body) => {
-                        let resp = http
-                            .post(&endpoint)
-                            .header("content-type", "application/x-protobuf")
-                            .body(body)
-                            .send()
-                            .await;
-                        match resp {
-                            Ok(resp) if resp.status().is_success() => {
-                                let bytes = resp.bytes().await.unwrap_or_default();
-                                let partial = opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceResponse::decode(bytes)
-                                    .ok()
-                                    .and_then(|r| r.partial_success)
-                                    .map(|p| p.rejected_spans as u64)
-                                    .unwrap_or(0);
-                                Ok(partial)
-                            }
-                            Ok(resp) => Err(format!("HTTP {}", resp.status())),
-                            Err(e) => Err(format!("HTTP error: {e}")),
+                            tokio::time::sleep(backoff).await;
+                            backoff = (backoff * 2).min(Duration::from_secs(1));
                         }
+                        other => break other,
                     }
                 };
                 let elapsed = sent.elapsed();
@@ -362,6 +414,10 @@ async fn run_load(opts: LoadOptions) -> Result<(), BoxError> {
         all.ok_requests += r.ok_requests;
         all.failed_requests += r.failed_requests;
         all.rejected_spans += r.rejected_spans;
+        all.retries += r.retries;
+        if all.first_retry_reason.is_none() {
+            all.first_retry_reason = r.first_retry_reason;
+        }
         if all.first_error.is_none() {
             all.first_error = r.first_error;
         }
@@ -390,6 +446,8 @@ async fn run_load(opts: LoadOptions) -> Result<(), BoxError> {
         "p50_ms": pct(0.50),
         "p99_ms": pct(0.99),
         "max_ms": pct(1.0),
+        "retries": all.retries,
+        "first_retry_reason": all.first_retry_reason,
         "first_error": all.first_error,
     });
     println!("{report}");

@@ -101,11 +101,6 @@ impl Ingress {
             },
             &mut batch,
         );
-        let label = ReceiverLabel { receiver };
-        self.metrics
-            .spans_received
-            .get_or_create(&label)
-            .inc_by(batch.spans() as u64);
         let mut rejected = std::collections::HashSet::new();
         for f in batch.failures() {
             self.metrics.translation_failure(f.reason.reason());
@@ -133,6 +128,11 @@ impl Ingress {
             })
             .collect();
         self.queue_documents(receiver, docs)?;
+        // Counted once accepted: spans of refused requests are counted as refusals, not here.
+        self.metrics
+            .spans_received
+            .get_or_create(&ReceiverLabel { receiver })
+            .inc_by(outcome.spans as u64);
         Ok(outcome)
     }
 

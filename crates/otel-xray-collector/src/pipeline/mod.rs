@@ -44,7 +44,7 @@ pub struct PipelineSettings {
 impl Default for PipelineSettings {
     fn default() -> Self {
         Self {
-            queue_bytes: 64 << 20,
+            queue_bytes: 24 << 20,
             batch_max_documents: 50,
             batch_timeout: Duration::from_millis(200),
             senders: 4,

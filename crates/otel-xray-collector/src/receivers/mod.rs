@@ -71,7 +71,7 @@ pub const DEFAULT_MAX_REQUEST_BYTES: usize = 4 << 20;
 /// How long a client pushed back by a full queue is asked to wait (`Retry-After`, gRPC
 /// `RetryInfo`): long enough for the senders to drain a batch or for a throttled X-Ray to recover,
 /// short enough that a client's own queue does not overflow meanwhile.
-pub const RETRY_AFTER: Duration = Duration::from_secs(5);
+pub const RETRY_AFTER: Duration = Duration::from_secs(1);
 
 /// Where the OTLP receivers listen and how large a request may be.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
