@@ -157,8 +157,16 @@ impl Translator {
         out: &mut DocumentBatch,
     ) {
         out.spans += 1;
-        let mut segs = Vec::with_capacity(2);
-        let result = self.translate_span(span, ctx, options.now_unix_secs, ids, |s| segs.push(s));
+        // A span gives one or two documents: two slots on the stack, no allocation.
+        let mut segs: [Option<Segment<'a>>; 2] = [None, None];
+        let mut n = 0;
+        let result = self.translate_span(span, ctx, options.now_unix_secs, ids, |s| {
+            if let Some(slot) = segs.get_mut(n) {
+                *slot = Some(s);
+            }
+            n += 1;
+        });
+        debug_assert!(n <= 2, "a span gives at most two documents");
         if let Err(e) = result {
             out.failures.push(Failure {
                 trace_id: span.trace_id(),
@@ -168,7 +176,7 @@ impl Translator {
             return;
         }
         let before = (out.bytes.len(), out.docs.len(), out.failures.len());
-        for mut seg in segs {
+        for mut seg in segs.into_iter().flatten() {
             let start = out.bytes.len();
             match encode_within(&mut seg, options.budget, &mut out.bytes) {
                 Ok(enc) => out.docs.push(DocumentInfo {

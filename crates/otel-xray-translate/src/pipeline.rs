@@ -87,7 +87,16 @@ fn make_segment<'a>(
     let span = run.span;
     let attrs = run.attrs;
     let cfg = &prepared.config;
-    let mut consumed = vec![Consumed::Live; attrs.len()];
+    // Most spans have a few dozen attributes at most: their flags live on the stack.
+    const INLINE: usize = 64;
+    let mut inline = [Consumed::Live; INLINE];
+    let mut heap = Vec::new();
+    let consumed: &mut [Consumed] = if attrs.len() <= INLINE {
+        &mut inline[..attrs.len()]
+    } else {
+        heap.resize(attrs.len(), Consumed::Live);
+        &mut heap
+    };
 
     // 1. type
     let is_subsegment = span.kind != SpanKind::Server && run.parent.is_some();
@@ -106,7 +115,7 @@ fn make_segment<'a>(
         seg.kind = Some(SegmentType::Subsegment);
     }
     // 4. http
-    seg.http = make_http(span.kind, attrs, &span.events, &mut consumed, cfg.http_conventions);
+    seg.http = make_http(span.kind, attrs, &span.events, consumed, cfg.http_conventions);
     // 5. cause
     let is_aws_sdk = find_str(attrs, RPC_SYSTEM) == AWS_API;
     let f = flags(attrs, span.status);
@@ -121,19 +130,19 @@ fn make_segment<'a>(
         is_aws_sdk,
         language: ctx.language,
     };
-    let cause = make_cause(&cause_input, attrs, &mut consumed, ids);
+    let cause = make_cause(&cause_input, attrs, consumed, ids);
     seg.cause = cause.cause;
     // 6. origin
     seg.origin = ctx.origin.map(Cow::Borrowed);
     // 7. aws
-    seg.aws = make_aws(ctx, attrs, &mut consumed);
+    seg.aws = make_aws(ctx, attrs, consumed);
     // 8. service
     seg.service = ctx.service.as_ref().map(|sv| otel_xray_model::Service {
         version: sv.version.as_deref().map(Cow::Borrowed),
         ..otel_xray_model::Service::default()
     });
     // 9. sql
-    seg.sql = make_sql(span.name, attrs, &mut consumed, cfg.db_conventions);
+    seg.sql = make_sql(span.name, attrs, consumed, cfg.db_conventions);
     // 10. special attributes: indexed keys used by steps 4-9 are put back.
     if !cfg.indexed_attributes.is_empty() {
         for (i, a) in attrs.iter().enumerate() {
@@ -155,7 +164,7 @@ fn make_segment<'a>(
             index_all: cfg.index_all_attributes,
             allow_dot: cfg.annotation_keys_allow_dot,
         },
-        &mut consumed,
+        consumed,
     );
     seg.user = out.user;
     seg.annotations = out.annotations;
