@@ -8,7 +8,8 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use otel_xray_translate::{ConventionReading, TranslatorConfig};
-use otel_xray_transport::{ApiOptions, RetryPolicy};
+use otel_xray_transport::telemetry::{TelemetryMetadata, TelemetryOptions};
+use otel_xray_transport::{ApiOptions, HttpClientOptions, RetryPolicy};
 use serde::Deserialize;
 
 /// The whole file.
@@ -61,6 +62,20 @@ pub struct ReceiversConfig {
     pub xray_udp: Listener,
     /// X-Ray daemon TCP sampling proxy (default `127.0.0.1:2000`).
     pub sampling_proxy: Listener,
+    /// Most OTLP requests (gRPC and HTTP together) being read, decoded and translated at once;
+    /// beyond it OTLP/HTTP answers `503` with `Retry-After` and OTLP/gRPC `UNAVAILABLE` with
+    /// `RetryInfo`, counted as `requests_refused{reason="too_many_requests"}`. Memory held by
+    /// requests stays under about this × 2 × `max_request_bytes`. Default: twice the number of
+    /// CPUs, at least 16.
+    pub max_concurrent_requests: usize,
+}
+
+/// The default of `receivers.max_concurrent_requests`: twice the CPUs, at least 16.
+pub fn default_max_concurrent_requests() -> usize {
+    std::thread::available_parallelism()
+        .map_or(1, std::num::NonZeroUsize::get)
+        .saturating_mul(2)
+        .max(16)
 }
 
 impl Default for ReceiversConfig {
@@ -71,6 +86,7 @@ impl Default for ReceiversConfig {
             max_request_bytes: 4 << 20,
             xray_udp: listener("127.0.0.1:2000"),
             sampling_proxy: listener("127.0.0.1:2000"),
+            max_concurrent_requests: default_max_concurrent_requests(),
         }
     }
 }
@@ -161,6 +177,33 @@ pub struct AwsXrayConfig {
     pub http_conventions: ConventionReading,
     /// Database semantic-convention generations to read.
     pub db_conventions: ConventionReading,
+    /// Proxy for every call to AWS (X-Ray, STS, the sampling proxy's upstream), e.g.
+    /// `http://proxy.internal:3128` (`user:password@` for basic authentication). When unset,
+    /// `HTTPS_PROXY`/`HTTP_PROXY`/`NO_PROXY` apply; instance metadata is never proxied.
+    pub proxy_address: Option<String>,
+    /// Accept any TLS certificate from X-Ray (and STS). Only for testing against endpoints with
+    /// self-signed certificates: the gateway logs a warning at start-up (default false).
+    pub no_verify_ssl: bool,
+    /// PEM file of CA certificates trusted in addition to the system's roots, for a private
+    /// endpoint or a TLS-inspecting proxy. Checked at start-up: an unreadable file or one without
+    /// a certificate stops the gateway with the file's name.
+    pub certificate_file_path: Option<PathBuf>,
+    /// `PutTelemetryRecords` like the X-Ray daemon (off by default).
+    pub telemetry: TelemetryConfig,
+}
+
+/// `awsxray.telemetry:` — segment counts sent to X-Ray with `PutTelemetryRecords` once a minute
+/// (and once more at shutdown): documents received, sent, spilled over (dropped after queuing)
+/// and rejected (untranslatable spans, malformed datagrams, documents X-Ray refused). Only with
+/// `output: xray_api` (with another output it is off, with a warning); `BackendConnectionErrors`
+/// and the EC2 instance id are not sent.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct TelemetryConfig {
+    /// Send the records (default false).
+    pub enabled: bool,
+    /// Send the host name and `awsxray.resource_arn` with the records (default false).
+    pub include_metadata: bool,
 }
 
 impl Default for AwsXrayConfig {
@@ -188,6 +231,10 @@ impl Default for AwsXrayConfig {
             preserve_span_events: t.preserve_span_events,
             http_conventions: t.http_conventions,
             db_conventions: t.db_conventions,
+            proxy_address: None,
+            no_verify_ssl: false,
+            certificate_file_path: None,
+            telemetry: TelemetryConfig::default(),
         }
     }
 }
@@ -241,6 +288,8 @@ pub struct ValidConfig {
     pub otlp_http: Option<SocketAddr>,
     /// Largest OTLP request.
     pub max_request_bytes: usize,
+    /// Most OTLP requests handled at once.
+    pub max_concurrent_requests: usize,
     /// X-Ray UDP address, if enabled.
     pub xray_udp: Option<SocketAddr>,
     /// Sampling proxy address, if enabled.
@@ -263,6 +312,8 @@ pub struct ValidConfig {
     pub file: Option<PathBuf>,
     /// Translation options.
     pub translator: TranslatorConfig,
+    /// `PutTelemetryRecords` settings, when enabled.
+    pub telemetry: Option<TelemetryOptions>,
 }
 
 /// An empty string in the file means "not set", as in the Collector's `awsxray` exporter.
@@ -336,6 +387,28 @@ impl Config {
                 "awsxray.output is `file` but awsxray.file is not set".into(),
             ));
         }
+        if r.max_concurrent_requests == 0 {
+            return Err(ConfigError::Invalid(
+                "receivers.max_concurrent_requests must be at least 1".into(),
+            ));
+        }
+        let proxy_address = nonempty(&x.proxy_address);
+        if let Some(p) = &proxy_address {
+            let p = p.trim();
+            let scheme_ok = p.starts_with("http://") || p.starts_with("https://");
+            if !scheme_ok
+                || p.split_once("://")
+                    .is_some_and(|(_, rest)| rest.trim_matches('/').is_empty())
+            {
+                return Err(ConfigError::Invalid(format!(
+                    "awsxray.proxy_address {p:?} must be an http:// or https:// URL with a host"
+                )));
+            }
+        }
+        let certificate_file = x.certificate_file_path.clone().filter(|p| !p.as_os_str().is_empty());
+        if let Some(path) = &certificate_file {
+            check_certificate_file(path)?;
+        }
         let xray_udp = addr("receivers.xray_udp", &r.xray_udp)?;
         let daemon_address = x.daemon_address.clone().unwrap_or_else(|| "127.0.0.1:2000".into());
         if x.output == OutputKind::Daemon && xray_udp.is_some_and(|a| a.to_string() == daemon_address) {
@@ -347,6 +420,7 @@ impl Config {
             otlp_grpc: addr("receivers.otlp_grpc", &r.otlp_grpc)?,
             otlp_http: addr("receivers.otlp_http", &r.otlp_http)?,
             max_request_bytes: r.max_request_bytes,
+            max_concurrent_requests: r.max_concurrent_requests,
             xray_udp,
             sampling_proxy: addr("receivers.sampling_proxy", &r.sampling_proxy)?,
             admin: addr("admin.endpoint", &self.admin.endpoint)?,
@@ -366,6 +440,11 @@ impl Config {
                 profile: nonempty(&x.profile),
                 local_mode: x.local_mode,
                 request_timeout: Duration::from_secs(x.request_timeout_seconds),
+                http: HttpClientOptions {
+                    proxy_address,
+                    no_verify_ssl: x.no_verify_ssl,
+                    certificate_file,
+                },
             },
             retry: RetryPolicy {
                 max_attempts: x.max_retries.saturating_add(1),
@@ -383,8 +462,34 @@ impl Config {
                 db_conventions: x.db_conventions,
                 preserve_span_events: x.preserve_span_events,
             },
+            // With another output there is no X-Ray client to send with; `run` says so.
+            telemetry: (x.telemetry.enabled && x.output == OutputKind::XrayApi).then(|| TelemetryOptions {
+                metadata: x
+                    .telemetry
+                    .include_metadata
+                    .then(|| TelemetryMetadata::detect(nonempty(&x.resource_arn))),
+                ..TelemetryOptions::default()
+            }),
         })
     }
+}
+
+/// `certificate_file_path` must be a readable file with at least one PEM certificate; checked
+/// here so that a wrong path stops the gateway before anything starts, with the file's name.
+fn check_certificate_file(path: &Path) -> Result<(), ConfigError> {
+    let text = std::fs::read(path).map_err(|e| {
+        ConfigError::Invalid(format!(
+            "awsxray.certificate_file_path {} cannot be read: {e}",
+            path.display()
+        ))
+    })?;
+    if !text.windows(27).any(|w| w == b"-----BEGIN CERTIFICATE-----") {
+        return Err(ConfigError::Invalid(format!(
+            "awsxray.certificate_file_path {} holds no PEM certificate (-----BEGIN CERTIFICATE-----)",
+            path.display()
+        )));
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -452,6 +557,86 @@ mod tests {
         assert!(err.to_string().contains("loop"), "{err}");
         let err = parse("awsxray:\n  output: carrier_pigeon\n").unwrap_err();
         assert!(err.to_string().contains("carrier_pigeon"), "{err}");
+    }
+
+    #[test]
+    fn connection_and_telemetry_keys_of_the_collector_are_understood() {
+        let dir = std::env::temp_dir().join(format!("otel-xray-config-ca-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let ca = dir.join("ca.pem");
+        std::fs::write(&ca, "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n").unwrap();
+        let text = format!(
+            "awsxray:\n  proxy_address: http://proxy.internal:3128\n  no_verify_ssl: true\n  \
+             certificate_file_path: {}\n  resource_arn: arn:aws:ec2:us-east-1:1:instance/i-1\n  \
+             telemetry:\n    enabled: true\n    include_metadata: true\nreceivers:\n  max_concurrent_requests: 3\n",
+            ca.display()
+        );
+        let v = parse(&text).unwrap().validate().unwrap();
+        let _ = std::fs::remove_dir_all(&dir);
+        assert_eq!(v.api.http.proxy_address.as_deref(), Some("http://proxy.internal:3128"));
+        assert!(v.api.http.no_verify_ssl);
+        assert_eq!(v.api.http.certificate_file.as_deref(), Some(ca.as_path()));
+        assert_eq!(v.max_concurrent_requests, 3);
+        let t = v.telemetry.unwrap();
+        assert_eq!(t.interval, std::time::Duration::from_secs(60));
+        assert_eq!(
+            t.metadata.unwrap().resource_arn.as_deref(),
+            Some("arn:aws:ec2:us-east-1:1:instance/i-1")
+        );
+
+        // The Collector writes unset strings as "".
+        let v =
+            parse("awsxray:\n  proxy_address: \"\"\n  certificate_file_path: \"\"\n  telemetry: { enabled: false }\n")
+                .unwrap()
+                .validate()
+                .unwrap();
+        assert_eq!(v.api.http, otel_xray_transport::HttpClientOptions::default());
+        assert!(v.telemetry.is_none());
+        assert!(v.max_concurrent_requests >= 16);
+    }
+
+    #[test]
+    fn a_bad_certificate_file_or_proxy_stops_start_up_with_its_name() {
+        let missing = std::env::temp_dir().join("otel-xray-no-such-dir/ca.pem");
+        let err = parse(&format!("awsxray:\n  certificate_file_path: {}\n", missing.display()))
+            .unwrap()
+            .validate()
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("certificate_file_path"), "{err}");
+        assert!(err.contains(&missing.display().to_string()), "{err}");
+
+        let not_pem = std::env::temp_dir().join(format!("otel-xray-not-pem-{}.txt", std::process::id()));
+        std::fs::write(&not_pem, "hello").unwrap();
+        let err = parse(&format!("awsxray:\n  certificate_file_path: {}\n", not_pem.display()))
+            .unwrap()
+            .validate()
+            .unwrap_err()
+            .to_string();
+        let _ = std::fs::remove_file(&not_pem);
+        assert!(err.contains("no PEM certificate"), "{err}");
+
+        let err = parse("awsxray:\n  proxy_address: proxy.internal:3128\n")
+            .unwrap()
+            .validate()
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("awsxray.proxy_address"), "{err}");
+        let v = parse("awsxray:\n  output: stdout\n  telemetry: { enabled: true }\n")
+            .unwrap()
+            .validate()
+            .unwrap();
+        assert!(v.telemetry.is_none(), "no X-Ray client to send telemetry with");
+        let err = parse("awsxray:\n  telemetry: { enabeld: true }\n")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("enabeld"), "{err}");
+        let err = parse("receivers:\n  max_concurrent_requests: 0\n")
+            .unwrap()
+            .validate()
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("max_concurrent_requests"), "{err}");
     }
 
     #[test]

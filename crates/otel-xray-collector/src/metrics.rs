@@ -1,6 +1,9 @@
 //! The gateway's Prometheus metrics. Every drop, refusal and rejection has a counter with its
 //! reason; the admin server exposes the registry at `/metrics`.
 
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use otel_xray_transport::telemetry::SegmentCounts;
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
@@ -31,11 +34,62 @@ pub struct RefusalLabel {
     pub reason: &'static str,
 }
 
+/// A receiver + failure-reason label (`translation_failures`).
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct FailureLabel {
+    /// Which receiver the span or document came through.
+    pub receiver: &'static str,
+    /// Why it could not be translated.
+    pub reason: String,
+}
+
 /// An `UnprocessedTraceSegments` error-code label.
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct CodeLabel {
     /// X-Ray's `ErrorCode`.
     pub error_code: String,
+}
+
+/// Running totals of segment documents for `PutTelemetryRecords` (not exported to Prometheus;
+/// the labelled families above carry the same information in more detail).
+#[derive(Debug, Default)]
+pub struct SegmentTotals {
+    received: AtomicU64,
+    sent: AtomicU64,
+    spillover: AtomicU64,
+    rejected: AtomicU64,
+}
+
+impl SegmentTotals {
+    /// Documents accepted into the queue.
+    pub fn add_received(&self, n: u64) {
+        self.received.fetch_add(n, Ordering::Relaxed);
+    }
+
+    /// Documents X-Ray (or the output) accepted.
+    pub fn add_sent(&self, n: u64) {
+        self.sent.fetch_add(n, Ordering::Relaxed);
+    }
+
+    /// Documents dropped after queuing because a retry budget or a transport ran out.
+    pub fn add_spillover(&self, n: u64) {
+        self.spillover.fetch_add(n, Ordering::Relaxed);
+    }
+
+    /// Spans or documents rejected as invalid, by the gateway or by X-Ray.
+    pub fn add_rejected(&self, n: u64) {
+        self.rejected.fetch_add(n, Ordering::Relaxed);
+    }
+
+    /// The totals so far.
+    pub fn counts(&self) -> SegmentCounts {
+        SegmentCounts {
+            received: self.received.load(Ordering::Relaxed),
+            sent: self.sent.load(Ordering::Relaxed),
+            spillover: self.spillover.load(Ordering::Relaxed),
+            rejected: self.rejected.load(Ordering::Relaxed),
+        }
+    }
 }
 
 /// Every metric of the gateway.
@@ -45,8 +99,8 @@ pub struct Metrics {
     pub spans_received: Family<ReceiverLabel, Counter>,
     /// Segment documents produced (translated spans, or documents received over UDP), by receiver.
     pub documents_produced: Family<ReceiverLabel, Counter>,
-    /// Spans or documents that could not be translated or were malformed, by reason.
-    pub translation_failures: Family<ReasonLabel, Counter>,
+    /// Spans or documents that could not be translated or were malformed, by receiver and reason.
+    pub translation_failures: Family<FailureLabel, Counter>,
     /// Requests refused (queue full, too large, bad input), by receiver and reason.
     pub requests_refused: Family<RefusalLabel, Counter>,
     /// Documents delivered.
@@ -65,10 +119,16 @@ pub struct Metrics {
     pub queue_capacity_bytes: Gauge<i64, AtomicI64Compat>,
     /// Documents held by the queue and senders.
     pub queue_documents: Gauge<i64, AtomicI64Compat>,
+    /// OTLP requests being read, decoded and translated now (gRPC and HTTP together).
+    pub requests_in_flight: Gauge<i64, AtomicI64Compat>,
+    /// The most OTLP requests handled at once (`receivers.max_concurrent_requests`).
+    pub requests_in_flight_limit: Gauge<i64, AtomicI64Compat>,
     /// Time to handle one receiver request, by receiver.
     pub request_seconds: Family<ReceiverLabel, Histogram>,
     /// Time to deliver one batch.
     pub batch_seconds: Histogram,
+    /// Totals for `PutTelemetryRecords`.
+    pub segment_totals: SegmentTotals,
 }
 
 /// The gauge's atomic type.
@@ -93,8 +153,11 @@ impl Default for Metrics {
             queue_bytes: Gauge::default(),
             queue_capacity_bytes: Gauge::default(),
             queue_documents: Gauge::default(),
+            requests_in_flight: Gauge::default(),
+            requests_in_flight_limit: Gauge::default(),
             request_seconds: Family::new_with_constructor(histogram),
             batch_seconds: histogram(),
+            segment_totals: SegmentTotals::default(),
         }
     }
 }
@@ -115,7 +178,7 @@ impl Metrics {
         );
         r.register(
             "translation_failures",
-            "Spans or documents that could not be translated or were malformed, by reason",
+            "Spans or documents that could not be translated or were malformed, by receiver and reason",
             self.translation_failures.clone(),
         );
         r.register(
@@ -160,6 +223,16 @@ impl Metrics {
             self.queue_documents.clone(),
         );
         r.register(
+            "requests_in_flight",
+            "OTLP requests being read, decoded and translated now",
+            self.requests_in_flight.clone(),
+        );
+        r.register(
+            "requests_in_flight_limit",
+            "Most OTLP requests handled at once; more are refused with reason too_many_requests",
+            self.requests_in_flight_limit.clone(),
+        );
+        r.register(
             "request_seconds",
             "Time to handle one receiver request",
             self.request_seconds.clone(),
@@ -174,12 +247,14 @@ impl Metrics {
             .inc();
     }
 
-    /// Counts a translation failure.
-    pub fn translation_failure(&self, reason: &str) {
+    /// Counts a translation failure of a span or document that came through `receiver`.
+    pub fn translation_failure(&self, receiver: &'static str, reason: &str) {
         self.translation_failures
-            .get_or_create(&ReasonLabel {
+            .get_or_create(&FailureLabel {
+                receiver,
                 reason: reason.to_owned(),
             })
             .inc();
+        self.segment_totals.add_rejected(1);
     }
 }

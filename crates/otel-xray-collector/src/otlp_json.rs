@@ -606,7 +606,7 @@ fn decode_hex(s: &str) -> Result<Vec<u8>, String> {
             s[..i].chars().count()
         ));
     }
-    if s.len() % 2 != 0 {
+    if !s.len().is_multiple_of(2) {
         return Err(format!(
             "invalid hex id {}: odd number of hex digits ({})",
             quote(s),

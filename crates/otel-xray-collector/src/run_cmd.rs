@@ -8,7 +8,8 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
 use otel_xray_translate::Translator;
-use otel_xray_transport::{DaemonAddress, DaemonClient, XrayApiSink};
+use otel_xray_transport::telemetry::TelemetryReporter;
+use otel_xray_transport::{DaemonAddress, DaemonClient, XrayApiSink, XrayAws};
 use prometheus_client::registry::Registry;
 use tokio::time::Instant;
 
@@ -97,10 +98,35 @@ pub fn load_config(o: &Overrides) -> Result<Config, ConfigError> {
     Ok(config)
 }
 
-async fn build_output(v: &ValidConfig) -> Result<Output, RunError> {
+/// Resolves the AWS configuration once, for the X-Ray output, the telemetry reporter and the
+/// sampling proxy alike. Without the X-Ray output a failure only turns the sampling proxy off.
+async fn load_aws(v: &ValidConfig) -> Result<Option<XrayAws>, RunError> {
+    if v.api.http.no_verify_ssl {
+        tracing::warn!(
+            "awsxray.no_verify_ssl is true: the TLS certificates of X-Ray and STS are NOT verified, so anyone \
+             on the network path can read and change what the gateway sends, credentials included. Use it for tests only."
+        );
+    }
+    if v.output != OutputKind::XrayApi && v.sampling_proxy.is_none() {
+        return Ok(None);
+    }
+    match XrayAws::load(&v.api).await {
+        Ok(aws) => Ok(Some(aws)),
+        Err(e) if v.output == OutputKind::XrayApi => Err(e.into()),
+        Err(e) => {
+            tracing::warn!(error = %e, "The X-Ray sampling proxy is off: it cannot reach X-Ray without this.");
+            Ok(None)
+        }
+    }
+}
+
+async fn build_output(v: &ValidConfig, aws: Option<&XrayAws>) -> Result<Output, RunError> {
     Ok(match v.output {
         OutputKind::XrayApi => Output::Api {
-            sink: XrayApiSink::connect(&v.api).await?,
+            sink: match aws {
+                Some(aws) => XrayApiSink::from_aws(aws),
+                None => XrayApiSink::connect(&v.api).await?,
+            },
             policy: v.retry,
         },
         OutputKind::Daemon => {
@@ -160,7 +186,8 @@ pub async fn run(config: Config, stop: impl std::future::Future<Output = ()>) ->
     metrics.register(&mut registry);
     let admin_state = AdminState::new(registry);
 
-    let output = build_output(&v).await?;
+    let aws = load_aws(&v).await?;
+    let output = build_output(&v, aws.as_ref()).await?;
     let output_kind = output.kind();
     let pipeline = Pipeline::start(
         v.pipeline,
@@ -174,6 +201,7 @@ pub async fn run(config: Config, stop: impl std::future::Future<Output = ()>) ->
             grpc: v.otlp_grpc,
             http: v.otlp_http,
             max_request_bytes: v.max_request_bytes,
+            max_concurrent_requests: v.max_concurrent_requests,
         },
         &pipeline.ingress(),
     )
@@ -187,8 +215,8 @@ pub async fn run(config: Config, stop: impl std::future::Future<Output = ()>) ->
     };
     // The sampling proxy needs a region and credentials; without them the gateway still runs
     // (for example with a stdout output) and says why the proxy is off.
-    let proxy = match v.sampling_proxy {
-        Some(addr) => match XrayUpstream::connect(&v.api).await {
+    let proxy = match (v.sampling_proxy, &aws) {
+        (Some(addr), Some(aws)) => match XrayUpstream::from_aws(aws).await {
             Ok(upstream) => Some(
                 SamplingProxy::start(addr, upstream, SamplingProxyOptions::default(), Arc::clone(&metrics))
                     .map_err(|e| RunError::Receiver(Box::new(e)))?,
@@ -198,7 +226,24 @@ pub async fn run(config: Config, stop: impl std::future::Future<Output = ()>) ->
                 None
             }
         },
-        None => None,
+        _ => None,
+    };
+    if config.awsxray.telemetry.enabled && v.telemetry.is_none() {
+        tracing::warn!(
+            output = output_kind,
+            "awsxray.telemetry is enabled but the output is not xray_api; no telemetry records are sent."
+        );
+    }
+    let telemetry = match (&v.telemetry, &aws) {
+        (Some(options), Some(aws)) => {
+            let totals = Arc::clone(&metrics);
+            Some(TelemetryReporter::start(
+                aws.xray_client(),
+                options.clone(),
+                Arc::new(move || totals.segment_totals.counts()),
+            ))
+        }
+        _ => None,
     };
     let admin = match v.admin {
         Some(addr) => Some(
@@ -231,6 +276,14 @@ pub async fn run(config: Config, stop: impl std::future::Future<Output = ()>) ->
             p.local_addr()
         ));
     }
+    if let Some(t) = &v.telemetry
+        && telemetry.is_some()
+    {
+        lines.push(format!(
+            "  telemetry        PutTelemetryRecords every {} s",
+            t.interval.as_secs()
+        ));
+    }
     if let Some(a) = &admin {
         lines.push(format!(
             "  admin            http://{}/health /ready /metrics",
@@ -257,6 +310,10 @@ pub async fn run(config: Config, stop: impl std::future::Future<Output = ()>) ->
         p.shutdown().await;
     }
     let report = pipeline.shutdown(deadline).await;
+    if let Some(t) = telemetry {
+        // The last interval, with what the drain delivered; bounded by the request timeout.
+        t.shutdown().await;
+    }
     if report.drained {
         tracing::info!("The queue was delivered; stopped.");
     } else {

@@ -26,7 +26,9 @@
 //! What raw forwarding costs is done here once: the endpoint is resolved with `aws-sdk-xray`'s
 //! own endpoint resolver (regions, partitions, FIPS, dual-stack; `AWS_ENDPOINT_URL_XRAY` and
 //! `AWS_ENDPOINT_URL` honoured), and credentials from `aws-config` are cached until shortly
-//! before they expire.
+//! before they expire. [`XrayUpstream::from_aws`] takes region, credentials (the assumed role's
+//! with `role_arn`), endpoint and HTTP client (`proxy_address`, `certificate_file_path`,
+//! `no_verify_ssl`) from the same [`XrayAws`] as the gateway's X-Ray output.
 //!
 //! # What reaches X-Ray
 //!
@@ -69,9 +71,6 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
-use aws_config::BehaviorVersion;
-use aws_config::meta::region::RegionProviderChain;
-use aws_sdk_xray::config::endpoint::{DefaultResolver, Params, ResolveEndpoint};
 use aws_sdk_xray::config::{Credentials, ProvideCredentials, SharedCredentialsProvider};
 use aws_sdk_xray::error::DisplayErrorContext;
 use aws_sigv4::http_request::{SignableBody, SignableRequest, SigningSettings, sign};
@@ -83,7 +82,8 @@ use axum::extract::State;
 use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use http_body_util::{BodyExt, LengthLimitError, Limited};
-use otel_xray_transport::ApiOptions;
+use otel_xray_transport::aws_setup::resolve_endpoint;
+use otel_xray_transport::{ApiOptions, XrayAws};
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
@@ -143,6 +143,9 @@ pub enum UpstreamSetupError {
     /// The HTTP client could not be built (TLS set-up).
     #[error("cannot build the sampling proxy's HTTP client: {0}")]
     HttpClient(String),
+    /// The shared AWS configuration could not be resolved (region, proxy, CA file, …).
+    #[error("the sampling proxy cannot reach X-Ray: {0}")]
+    Aws(#[from] otel_xray_transport::ApiSetupError),
 }
 
 /// Why the proxy could not start.
@@ -203,36 +206,18 @@ pub struct XrayUpstream {
 }
 
 impl XrayUpstream {
-    /// Resolves region, credentials and endpoint like the gateway's X-Ray API client does
-    /// (`aws-config`'s standard chains, `ApiOptions`' region, profile, role and endpoint).
-    /// Reads the environment and shared config files; call it once at start-up.
+    /// Resolves region, credentials, endpoint and HTTP client with
+    /// [`XrayAws::load`](otel_xray_transport::XrayAws::load), exactly as the gateway's X-Ray API
+    /// client does. Reads the environment and shared config files; call it once at start-up.
     pub async fn connect(options: &ApiOptions) -> Result<Self, UpstreamSetupError> {
-        let mut loader = aws_config::defaults(BehaviorVersion::latest());
-        if let Some(profile) = &options.profile {
-            loader = loader.profile_name(profile);
-        }
-        if let Some(region) = &options.region {
-            loader = loader.region(aws_config::Region::new(region.clone()));
-        } else if options.local_mode {
-            let chain =
-                RegionProviderChain::first_try(aws_config::environment::EnvironmentVariableRegionProvider::new())
-                    .or_else(aws_config::profile::ProfileFileRegionProvider::builder().build());
-            loader = loader.region(chain);
-        }
-        let base = loader.load().await;
-        let credentials = match &options.role_arn {
-            Some(role_arn) => {
-                let mut builder = aws_config::sts::AssumeRoleProvider::builder(role_arn)
-                    .session_name("otel-xray")
-                    .configure(&base);
-                if let Some(external_id) = &options.external_id {
-                    builder = builder.external_id(external_id);
-                }
-                SharedCredentialsProvider::new(builder.build().await)
-            }
-            None => base.credentials_provider().ok_or(UpstreamSetupError::NoCredentials)?,
-        };
-        Self::from_sdk_config_with(&base, options.endpoint.as_deref(), credentials).await
+        Self::from_aws(&XrayAws::load(options).await?).await
+    }
+
+    /// The upstream for an already resolved configuration: its endpoint, region, credentials
+    /// (the assumed role's when `role_arn` is set) and HTTP client (proxy and TLS settings).
+    pub async fn from_aws(aws: &XrayAws) -> Result<Self, UpstreamSetupError> {
+        let endpoint = aws.resolve_endpoint().await?;
+        Self::with_http_client(endpoint, aws.region(), aws.credentials(), aws.http_client().clone())
     }
 
     /// Takes region, credentials and endpoint from an `SdkConfig` the application loaded;
@@ -281,6 +266,26 @@ impl XrayUpstream {
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .map_err(|e| UpstreamSetupError::HttpClient(e.to_string()))?;
+        Self::with_http_client(endpoint, region, credentials, http)
+    }
+
+    /// An upstream with everything given, sending through `http` (which must not follow
+    /// redirects: a redirect would re-send the signed request elsewhere).
+    pub fn with_http_client(
+        endpoint: impl Into<String>,
+        region: impl Into<String>,
+        credentials: SharedCredentialsProvider,
+        http: reqwest::Client,
+    ) -> Result<Self, UpstreamSetupError> {
+        let endpoint = endpoint.into().trim_end_matches('/').to_owned();
+        let uri: axum::http::Uri = endpoint
+            .parse()
+            .map_err(|e| UpstreamSetupError::Endpoint(format!("{endpoint:?}: {e}")))?;
+        if !matches!(uri.scheme_str(), Some("http" | "https")) || uri.host().is_none() || uri.query().is_some() {
+            return Err(UpstreamSetupError::Endpoint(format!(
+                "{endpoint:?} is not an absolute http(s) URL without a query"
+            )));
+        }
         Ok(Self {
             endpoint,
             region: region.into(),
@@ -356,38 +361,6 @@ impl XrayUpstream {
             }
         })
     }
-}
-
-/// The endpoint `aws-sdk-xray` would use: the service-specific setting (`AWS_ENDPOINT_URL_XRAY`
-/// or the profile's `services` section), the global one (`AWS_ENDPOINT_URL`), else the SDK's
-/// endpoint rules for the region (partition, FIPS, dual-stack).
-async fn resolve_endpoint(config: &aws_config::SdkConfig, region: &str) -> Result<String, UpstreamSetupError> {
-    let configured = config
-        .service_config()
-        .and_then(|sc| {
-            let key = aws_types::service_config::ServiceConfigKey::builder()
-                .service_id("XRay")
-                .env("AWS_ENDPOINT_URL")
-                .profile("endpoint_url")
-                .build()
-                .ok()?;
-            sc.load_config(key)
-        })
-        .or_else(|| config.endpoint_url().map(str::to_owned));
-    if let Some(endpoint) = configured {
-        return Ok(endpoint);
-    }
-    let params = Params::builder()
-        .region(region)
-        .use_fips(config.use_fips().unwrap_or(false))
-        .use_dual_stack(config.use_dual_stack().unwrap_or(false))
-        .build()
-        .map_err(|e| UpstreamSetupError::Endpoint(e.to_string()))?;
-    let endpoint = DefaultResolver::new()
-        .resolve_endpoint(&params)
-        .await
-        .map_err(|e| UpstreamSetupError::Endpoint(DisplayErrorContext(&*e).to_string()))?;
-    Ok(endpoint.url().to_owned())
 }
 
 /// Why a request did not get an answer from X-Ray.
@@ -721,6 +694,32 @@ impl ProxyState {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn the_upstream_takes_region_endpoint_and_client_from_the_shared_aws_configuration() {
+        let options = ApiOptions {
+            region: Some("ap-southeast-2".into()),
+            endpoint: Some("http://127.0.0.1:9/".into()),
+            local_mode: true,
+            ..ApiOptions::default()
+        };
+        let aws = XrayAws::load(&options).await.unwrap();
+        let upstream = XrayUpstream::from_aws(&aws).await.unwrap();
+        assert_eq!(upstream.region(), "ap-southeast-2");
+        assert_eq!(upstream.endpoint(), "http://127.0.0.1:9");
+
+        // A configuration error of the shared loader is the proxy's error too, with the file.
+        let bad = ApiOptions {
+            http: otel_xray_transport::HttpClientOptions {
+                certificate_file: Some("/nonexistent/otel-xray-ca.pem".into()),
+                ..Default::default()
+            },
+            ..options
+        };
+        let err = XrayUpstream::connect(&bad).await.unwrap_err();
+        assert!(matches!(err, UpstreamSetupError::Aws(_)), "{err}");
+        assert!(err.to_string().contains("/nonexistent/otel-xray-ca.pem"), "{err}");
+    }
 
     #[tokio::test]
     async fn the_regional_endpoint_comes_from_the_sdk_rules() {

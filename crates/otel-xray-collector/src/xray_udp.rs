@@ -700,7 +700,7 @@ impl LoopState {
         let doc = match validate_datagram(datagram, self.max_datagram_bytes) {
             Ok(doc) => doc,
             Err(rejection) => {
-                self.ingress.metrics().translation_failure(rejection.reason());
+                self.ingress.metrics().translation_failure(RECEIVER, rejection.reason());
                 if let Some(suppressed) = self.rejected_log.allow(Instant::now()) {
                     tracing::warn!(
                         %peer,

@@ -291,7 +291,8 @@ fn python_clients_through_the_gateway_to_moto() {
                request_timeout_seconds: 10\n  \
                max_retries: 2\n  \
                num_workers: 1\n  \
-               indexed_attributes: [order.id]\n\
+               indexed_attributes: [order.id]\n  \
+               telemetry: {{ enabled: true, include_metadata: true }}\n\
              admin:\n  endpoint: {{ endpoint: \"127.0.0.1:{admin}\" }}\n",
             endpoint = moto.endpoint()
         ),
@@ -405,6 +406,31 @@ fn python_clients_through_the_gateway_to_moto() {
     assert!(
         !gateway_log.contains("Stopped before the queue was delivered"),
         "the gateway did not drain:\n{gateway_log}"
+    );
+
+    // `awsxray.telemetry`: the records sent (at least the one at shutdown) add up to what the
+    // gateway received and delivered.
+    let (status, dump) = http_get(moto.addr(), "/moto-api/data.json").expect("moto's model dump");
+    assert_eq!(status, 200, "{dump}");
+    let dump: Json = serde_json::from_str(&dump).expect("JSON");
+    let calls = dump["xray"]["TelemetryRecords"].as_array().cloned().unwrap_or_default();
+    assert!(
+        !calls.is_empty(),
+        "no PutTelemetryRecords reached moto: {dump}\n{gateway_log}"
+    );
+    let total = |field: &str| -> i64 {
+        calls
+            .iter()
+            .flat_map(|c| c["records"].as_array().cloned().unwrap_or_default())
+            .map(|r| r[field].as_i64().unwrap_or(0))
+            .sum()
+    };
+    assert_eq!(total("SegmentsReceivedCount"), 15, "{dump}");
+    assert_eq!(total("SegmentsSentCount"), 15, "{dump}");
+    assert_eq!(total("SegmentsRejectedCount"), 0, "{dump}");
+    assert!(
+        calls.iter().all(|c| c["hostname"].is_string()),
+        "include_metadata sends the host name: {dump}"
     );
 
     let expected: Vec<String> = [grpc_trace[0].as_str(), http_trace[0].as_str()]

@@ -164,7 +164,8 @@ async fn partial_translation_failures_are_reported_per_span() {
     assert_eq!(
         metrics
             .translation_failures
-            .get_or_create(&otel_xray_collector::metrics::ReasonLabel {
+            .get_or_create(&otel_xray_collector::metrics::FailureLabel {
+                receiver: "test",
                 reason: "invalid_span_id".into()
             })
             .get(),

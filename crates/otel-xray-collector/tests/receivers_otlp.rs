@@ -62,6 +62,19 @@ struct Gateway {
 
 impl Gateway {
     async fn start(settings: PipelineSettings, max_request_bytes: usize) -> Self {
+        Self::start_limited(
+            settings,
+            max_request_bytes,
+            OtlpSettings::default().max_concurrent_requests,
+        )
+        .await
+    }
+
+    async fn start_limited(
+        settings: PipelineSettings,
+        max_request_bytes: usize,
+        max_concurrent_requests: usize,
+    ) -> Self {
         let metrics = Arc::new(Metrics::default());
         let out = Lines::default();
         let pipeline = Pipeline::start(
@@ -75,6 +88,7 @@ impl Gateway {
                 grpc: Some(LOOPBACK_ANY_PORT.parse().unwrap()),
                 http: Some(LOOPBACK_ANY_PORT.parse().unwrap()),
                 max_request_bytes,
+                max_concurrent_requests,
             },
             &pipeline.ingress(),
         )
@@ -444,6 +458,11 @@ async fn grpc_partial_success_reports_the_rejected_span() {
             "{}",
             partial.error_message
         );
+        let text = gateway.metrics_text();
+        assert!(
+            text.contains(r#"otelxray_translation_failures_total{receiver="otlp_grpc",reason="invalid_span_id"} 1"#),
+            "{text}"
+        );
         assert_eq!(gateway.finish().await.len(), 2);
     })
     .await;
@@ -753,6 +772,59 @@ async fn http_full_queue_is_429_with_retry_after_and_too_large_for_the_queue_is_
         assert_eq!(gateway.refused("otlp_http", "queue_full"), 1);
         assert_eq!(gateway.refused("otlp_http", "too_large_for_queue"), 1);
         assert_eq!(gateway.finish().await.len(), 20);
+    })
+    .await;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The shared in-flight limit
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn beyond_max_concurrent_requests_http_is_503_and_grpc_unavailable_until_a_permit_frees() {
+    bounded(async {
+        let gateway = Gateway::start_limited(fast_batches(), 4 << 20, 1).await;
+        // One OTLP/HTTP request holds the only permit: its body arrives in two parts.
+        let body = request(1, 10).encode_to_vec();
+        let mut slow = tokio::net::TcpStream::connect(gateway.http_addr()).await.unwrap();
+        let head = format!(
+            "POST /v1/traces HTTP/1.1\r\nhost: {}\r\ncontent-type: application/x-protobuf\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
+            gateway.http_addr(),
+            body.len()
+        );
+        slow.write_all(head.as_bytes()).await.unwrap();
+        slow.write_all(&body[..1]).await.unwrap();
+        while gateway.metrics.requests_in_flight.get() < 1 {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        assert!(gateway.metrics_text().contains("otelxray_requests_in_flight_limit 1"));
+
+        let (status, headers, answer) =
+            post(&gateway.http_url(), "application/x-protobuf", None, request(1, 10).encode_to_vec()).await;
+        assert_eq!(status, 503);
+        assert_eq!(headers["retry-after"], "1");
+        let rpc = tonic_types::Status::decode(&answer[..]).unwrap();
+        assert!(rpc.message.contains("already in progress"), "{}", rpc.message);
+
+        let status = grpc_client(&gateway).await.export(request(1, 10)).await.unwrap_err();
+        assert_eq!(status.code(), Code::Unavailable, "{status:?}");
+        let retry = status.get_details_retry_info().expect("RetryInfo");
+        assert_eq!(retry.retry_delay, Some(Duration::from_secs(1)));
+        assert_eq!(gateway.refused("otlp_http", "too_many_requests"), 1);
+        assert_eq!(gateway.refused("otlp_grpc", "too_many_requests"), 1);
+
+        // The rest of the body: the slow request completes and frees its permit.
+        slow.write_all(&body[1..]).await.unwrap();
+        let mut answer = Vec::new();
+        slow.read_to_end(&mut answer).await.unwrap();
+        assert!(answer.starts_with(b"HTTP/1.1 200"), "{}", String::from_utf8_lossy(&answer));
+        while gateway.metrics.requests_in_flight.get() > 0 {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        grpc_client(&gateway).await.export(request(1, 10)).await.unwrap();
+        let (status, _, _) = post(&gateway.http_url(), "application/x-protobuf", None, request(1, 10).encode_to_vec()).await;
+        assert_eq!(status, 200);
+        assert_eq!(gateway.metrics.requests_in_flight.get(), 0);
+        assert_eq!(gateway.finish().await.len(), 3);
     })
     .await;
 }

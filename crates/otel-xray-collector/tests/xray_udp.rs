@@ -7,7 +7,7 @@ use std::net::{SocketAddr, UdpSocket};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use otel_xray_collector::metrics::{Metrics, ReasonLabel, ReceiverLabel, RefusalLabel};
+use otel_xray_collector::metrics::{FailureLabel, Metrics, ReceiverLabel, RefusalLabel};
 use otel_xray_collector::pipeline::output::Output;
 use otel_xray_collector::pipeline::{Pipeline, PipelineSettings};
 use otel_xray_collector::xray_udp::{XrayUdpOptions, XrayUdpReceiver};
@@ -70,7 +70,10 @@ fn produced(metrics: &Metrics) -> u64 {
 fn failures(metrics: &Metrics, reason: &str) -> u64 {
     metrics
         .translation_failures
-        .get_or_create(&ReasonLabel { reason: reason.into() })
+        .get_or_create(&FailureLabel {
+            receiver: "xray_udp",
+            reason: reason.into(),
+        })
         .get()
 }
 

@@ -1,20 +1,22 @@
 //! The X-Ray API as a [`SegmentSink`]: `PutTraceSegments` through `aws-sdk-xray`, with
-//! credentials, region and endpoint from `aws-config`'s standard chains.
+//! credentials, region, endpoint and HTTP client from [`XrayAws`] (`aws-config`'s standard
+//! chains, plus the proxy and TLS options).
 //!
-//! SDK-level retries are off: the project's retry loop ([`crate::deliver`]) owns backoff, so a
+//! SDK-level retries are off: the project's retry loop ([`crate::deliver`](mod@crate::deliver)) owns backoff, so a
 //! throttled call never blocks inside the SDK (translation.md §18.4).
 
+use std::path::PathBuf;
 use std::time::Duration;
 
-use aws_config::BehaviorVersion;
-use aws_config::meta::region::RegionProviderChain;
 use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_sdk_xray::error::SdkError;
 use aws_sdk_xray::operation::put_trace_segments::PutTraceSegmentsError;
 
+use crate::aws_setup::XrayAws;
 use crate::classify::CallFailure;
 use crate::deliver::{CallError, SegmentSink, Unprocessed};
+use crate::http_client::HttpClientOptions;
 
 /// How to reach the X-Ray API.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -34,6 +36,8 @@ pub struct ApiOptions {
     pub local_mode: bool,
     /// Total time one call may take.
     pub request_timeout: Duration,
+    /// Proxy and TLS settings of the HTTP client (used for credentials too).
+    pub http: HttpClientOptions,
 }
 
 impl Default for ApiOptions {
@@ -46,6 +50,7 @@ impl Default for ApiOptions {
             profile: None,
             local_mode: false,
             request_timeout: Duration::from_secs(30),
+            http: HttpClientOptions::default(),
         }
     }
 }
@@ -59,6 +64,31 @@ pub enum ApiSetupError {
         /// Extra advice.
         hint: &'static str,
     },
+    /// The configuration resolved to no credentials provider at all.
+    #[error("no AWS credentials provider could be configured")]
+    NoCredentials,
+    /// The endpoint could not be resolved for the region.
+    #[error("cannot resolve the X-Ray endpoint: {0}")]
+    Endpoint(String),
+    /// `proxy_address` (or `HTTPS_PROXY`/`HTTP_PROXY`) is not a usable proxy URL.
+    #[error("invalid proxy address {address:?}: {message}")]
+    Proxy {
+        /// The address as configured.
+        address: String,
+        /// What is wrong with it.
+        message: String,
+    },
+    /// `certificate_file_path` could not be read or holds no PEM certificate.
+    #[error("cannot use the CA certificate file {path}: {message}")]
+    CertificateFile {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        message: String,
+    },
+    /// The HTTP client could not be built (TLS set-up).
+    #[error("cannot build the HTTP client for AWS: {0}")]
+    HttpClient(String),
 }
 
 /// `PutTraceSegments` through `aws-sdk-xray`.
@@ -68,62 +98,19 @@ pub struct XrayApiSink {
 }
 
 impl XrayApiSink {
-    /// Resolves region, credentials and endpoint with `aws-config` and builds the client.
-    /// Reads the environment and shared config files; call it once at start-up.
+    /// Resolves region, credentials, endpoint and the HTTP client with [`XrayAws::load`] and
+    /// builds the client. Reads the environment and shared config files; call it once at
+    /// start-up.
     pub async fn connect(options: &ApiOptions) -> Result<Self, ApiSetupError> {
-        let mut loader = aws_config::defaults(BehaviorVersion::latest())
-            .retry_config(RetryConfig::disabled())
-            .timeout_config(
-                TimeoutConfig::builder()
-                    .operation_timeout(options.request_timeout)
-                    .build(),
-            );
-        if let Some(profile) = &options.profile {
-            loader = loader.profile_name(profile);
+        Ok(Self::from_aws(&XrayAws::load(options).await?))
+    }
+
+    /// The client for an already resolved configuration (shared with the sampling proxy and the
+    /// telemetry reporter).
+    pub fn from_aws(aws: &XrayAws) -> Self {
+        Self {
+            client: aws.xray_client(),
         }
-        if let Some(region) = &options.region {
-            loader = loader.region(aws_config::Region::new(region.clone()));
-        } else if options.local_mode {
-            // Resolve the region here, from the environment and the (named) profile only: with no
-            // region, `load()` would build a credentials chain that asks instance metadata.
-            let mut profile = aws_config::profile::ProfileFileRegionProvider::builder();
-            if let Some(name) = &options.profile {
-                profile = profile.profile_name(name);
-            }
-            let chain =
-                RegionProviderChain::first_try(aws_config::environment::EnvironmentVariableRegionProvider::new())
-                    .or_else(profile.build());
-            match chain.region().await {
-                Some(region) => loader = loader.region(region),
-                None => return Err(ApiSetupError::NoRegion { hint: "" }),
-            }
-        }
-        let base = loader.load().await;
-        if base.region().is_none() {
-            return Err(ApiSetupError::NoRegion {
-                hint: if options.local_mode {
-                    ""
-                } else {
-                    " (instance metadata gave none either)"
-                },
-            });
-        }
-        let mut config = aws_sdk_xray::config::Builder::from(&base);
-        if let Some(role_arn) = &options.role_arn {
-            let mut builder = aws_config::sts::AssumeRoleProvider::builder(role_arn)
-                .session_name("otel-xray")
-                .configure(&base);
-            if let Some(external_id) = &options.external_id {
-                builder = builder.external_id(external_id);
-            }
-            config = config.credentials_provider(builder.build().await);
-        }
-        if let Some(endpoint) = &options.endpoint {
-            config = config.endpoint_url(endpoint);
-        }
-        Ok(Self {
-            client: aws_sdk_xray::Client::from_conf(config.build()),
-        })
     }
 
     /// Builds the client from an `SdkConfig` the application loaded itself, with SDK-level retries

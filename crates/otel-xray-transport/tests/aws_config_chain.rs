@@ -24,10 +24,11 @@ use axum::Router;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::IntoResponse;
 use axum::routing::{get, post, put};
-use otel_xray_transport::{ApiOptions, RetryPolicy, XrayApiSink, deliver};
+use otel_xray_transport::{ApiOptions, HttpClientOptions, RetryPolicy, XrayApiSink, deliver};
 use rand::SeedableRng;
 use support::docs;
 use support::fake_xray::{FakeXray, Step};
+use support::forward_proxy::ForwardProxy;
 
 /// Set in the child: run the child test.
 const CHILD: &str = "OTEL_XRAY_TEST_CHILD";
@@ -38,6 +39,7 @@ const CHILD_PROFILE: &str = "OTEL_XRAY_TEST_CHILD_PROFILE";
 const CHILD_ROLE_ARN: &str = "OTEL_XRAY_TEST_CHILD_ROLE_ARN";
 const CHILD_EXTERNAL_ID: &str = "OTEL_XRAY_TEST_CHILD_EXTERNAL_ID";
 const CHILD_LOCAL_MODE: &str = "OTEL_XRAY_TEST_CHILD_LOCAL_MODE";
+const CHILD_PROXY: &str = "OTEL_XRAY_TEST_CHILD_PROXY";
 /// How long a child may run.
 const CHILD_DEADLINE: Duration = Duration::from_secs(60);
 /// The line the child prints with its outcome.
@@ -61,6 +63,10 @@ async fn child_connects_and_delivers() {
         profile: var(CHILD_PROFILE),
         local_mode: var(CHILD_LOCAL_MODE).is_some(),
         request_timeout: Duration::from_secs(5),
+        http: HttpClientOptions {
+            proxy_address: var(CHILD_PROXY),
+            ..HttpClientOptions::default()
+        },
     };
     let sink = match XrayApiSink::connect(&options).await {
         Ok(sink) => sink,
@@ -256,7 +262,11 @@ async fn run_child(case: &Case, dir: &Path) -> Outcome {
     .stdout(Stdio::piped())
     .stderr(Stdio::piped());
     for (key, _) in std::env::vars_os() {
-        if key.to_string_lossy().starts_with("AWS_") || key.to_string_lossy().starts_with("OTEL_XRAY_TEST_CHILD") {
+        let name = key.to_string_lossy().to_ascii_uppercase();
+        if name.starts_with("AWS_")
+            || name.starts_with("OTEL_XRAY_TEST_CHILD")
+            || matches!(name.as_str(), "HTTP_PROXY" | "HTTPS_PROXY" | "ALL_PROXY" | "NO_PROXY")
+        {
             cmd.env_remove(key);
         }
     }
@@ -638,4 +648,85 @@ async fn no_credentials_anywhere_drops_the_documents_within_the_budget_and_says_
         "{}",
         outcome.line
     );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Proxies: the endpoint's host (`*.invalid`) resolves nowhere, so a call that arrives went
+// through the forward proxy, which sends everything to 127.0.0.1 at the URL's port.
+
+/// `http://xray.proxied.invalid:PORT` for the fake's port.
+fn unresolvable(endpoint: &str) -> String {
+    let port = endpoint.rsplit(':').next().unwrap();
+    format!("http://xray.proxied.invalid:{port}")
+}
+
+#[tokio::test]
+async fn proxy_address_carries_the_x_ray_and_sts_calls() {
+    let proxy = ForwardProxy::start().await;
+    let case = Case {
+        name: "proxy-address",
+        env: static_env(),
+    };
+    let proxy_url = proxy.url();
+    let (outcome, calls, log) = check(case, |endpoint, _| {
+        vec![
+            ("AWS_REGION", "us-east-1".into()),
+            ("AWS_ENDPOINT_URL_STS", unresolvable(endpoint)),
+            (CHILD_ENDPOINT, unresolvable(endpoint)),
+            (CHILD_ROLE_ARN, "arn:aws:iam::123456789012:role/xray-writer".into()),
+            (CHILD_PROXY, proxy_url),
+            (CHILD_LOCAL_MODE, "1".into()),
+        ]
+    })
+    .await;
+    assert_delivered("proxy-address", &outcome, &calls);
+    assert_eq!(key_and_region(&calls[0].authorization).0, ASSUMED_KEY);
+    assert!(!log.sts_bodies.is_empty(), "STS was called");
+    // Both calls reached the fake at a host that resolves nowhere: through the proxy (which
+    // records the first request of each connection; the second may reuse it).
+    let lines = proxy.request_lines();
+    assert!(!lines.is_empty(), "the proxy saw the calls");
+    assert!(
+        lines.iter().all(|l| l.starts_with("POST http://xray.proxied.invalid:")),
+        "{lines:?}"
+    );
+}
+
+#[tokio::test]
+async fn http_proxy_from_the_environment_is_used_unless_no_proxy_matches() {
+    let proxy = ForwardProxy::start().await;
+    let proxy_url = proxy.url();
+    let case = Case {
+        name: "env-proxy",
+        env: static_env(),
+    };
+    let (outcome, calls, _) = check(case, |endpoint, _| {
+        vec![
+            ("AWS_REGION", "us-east-1".into()),
+            (CHILD_ENDPOINT, unresolvable(endpoint)),
+            ("HTTP_PROXY", proxy_url.clone()),
+            (CHILD_LOCAL_MODE, "1".into()),
+        ]
+    })
+    .await;
+    assert_delivered("env-proxy", &outcome, &calls);
+    assert_eq!(proxy.request_lines().len(), 1, "{:?}", proxy.request_lines());
+
+    let case = Case {
+        name: "env-no-proxy",
+        env: static_env(),
+    };
+    let (outcome, calls, _) = check(case, |endpoint, _| {
+        vec![
+            ("AWS_REGION", "us-east-1".into()),
+            (CHILD_ENDPOINT, unresolvable(endpoint)),
+            ("HTTP_PROXY", proxy_url.clone()),
+            ("NO_PROXY", ".proxied.invalid".into()),
+            (CHILD_LOCAL_MODE, "1".into()),
+        ]
+    })
+    .await;
+    assert!(calls.is_empty(), "{calls:?}");
+    assert!(outcome.line.starts_with("delivered=0"), "{}", outcome.line);
+    assert_eq!(proxy.request_lines().len(), 1, "NO_PROXY kept the call off the proxy");
 }

@@ -103,7 +103,7 @@ impl Ingress {
         );
         let mut rejected = std::collections::HashSet::new();
         for f in batch.failures() {
-            self.metrics.translation_failure(f.reason.reason());
+            self.metrics.translation_failure(receiver, f.reason.reason());
             tracing::debug!(
                 span_id = ?f.span_id.map(|s| s.to_string()),
                 trace_id = ?f.trace_id.map(|t| t.to_string()),
@@ -149,6 +149,7 @@ impl Ingress {
                     .documents_produced
                     .get_or_create(&ReceiverLabel { receiver })
                     .inc_by(n as u64);
+                self.metrics.segment_totals.add_received(n as u64);
                 self.metrics.queue_documents.inc_by(n as i64);
                 self.metrics.queue_bytes.set(self.queue.used_bytes() as i64);
                 Ok(())

@@ -17,7 +17,7 @@ pub mod queue;
 use std::sync::Arc;
 use std::time::Duration;
 
-use otel_xray_transport::OutgoingDocument;
+use otel_xray_transport::{DropReason, OutgoingDocument};
 use tokio::sync::{Mutex, mpsc, watch};
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
@@ -213,6 +213,7 @@ async fn sender(
         metrics.batch_seconds.observe(started.elapsed().as_secs_f64());
         metrics.batches_sent.inc();
         metrics.documents_sent.inc_by(report.delivered as u64);
+        metrics.segment_totals.add_sent(report.delivered as u64);
         metrics.retries.inc_by(report.retries as u64);
         for d in &report.dropped {
             metrics
@@ -221,7 +222,13 @@ async fn sender(
                     reason: d.reason.label(),
                 })
                 .inc();
-            if let otel_xray_transport::DropReason::Rejected { code, .. } = &d.reason {
+            match &d.reason {
+                DropReason::Rejected { .. } | DropReason::CallRejected(_) => metrics.segment_totals.add_rejected(1),
+                DropReason::RetriesExhausted(_) | DropReason::Transport { .. } => {
+                    metrics.segment_totals.add_spillover(1);
+                }
+            }
+            if let DropReason::Rejected { code, .. } = &d.reason {
                 metrics
                     .unprocessed_segments
                     .get_or_create(&CodeLabel {

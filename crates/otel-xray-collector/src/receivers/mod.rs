@@ -25,6 +25,7 @@
 //! |---|---|---|---|
 //! | accepted, every span translated | – | `OK` | `200`, empty `ExportTraceServiceResponse` |
 //! | accepted, some spans untranslatable | – | `OK` + `partial_success` | `200` + `partial_success` |
+//! | `max_concurrent_requests` requests already in progress | `too_many_requests` | `UNAVAILABLE` + `RetryInfo` | `503` + `Retry-After` |
 //! | queue full (back-pressure) | `queue_full` | `UNAVAILABLE` + `RetryInfo` | `429` + `Retry-After` |
 //! | pipeline shutting down | `shutting_down` | `UNAVAILABLE` + `RetryInfo` | `503` + `Retry-After` |
 //! | documents larger than the whole queue | `too_large_for_queue` | `RESOURCE_EXHAUSTED` | `413` |
@@ -41,16 +42,26 @@
 //! client to drop the data. `RESOURCE_EXHAUSTED` is retryable in OTLP only when it carries
 //! `RetryInfo`, so the size refusals send it without. Queue refusals are counted by the
 //! [`Ingress`]; the receivers count the others.
+//!
+//! # In-flight limit
+//!
+//! Both receivers share one [`InFlightLimit`]: a request takes a permit before its body is read
+//! (HTTP) or decoded (gRPC) and holds it until it is answered, so at most
+//! `max_concurrent_requests` requests hold memory at once (each at most about twice
+//! `max_request_bytes`). A request that finds no permit is answered at once, without reading its
+//! body, with OTLP's retryable "unavailable" answer; `otelxray_requests_in_flight` shows the
+//! permits in use.
 
 pub mod otlp_grpc;
 pub mod otlp_http;
 
 use std::io;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::net::TcpListener;
-use tokio::sync::watch;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, watch};
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
@@ -82,6 +93,8 @@ pub struct OtlpSettings {
     pub http: Option<SocketAddr>,
     /// The largest request accepted, in bytes, both as received and after decompression.
     pub max_request_bytes: usize,
+    /// The most requests (gRPC and HTTP together) handled at once.
+    pub max_concurrent_requests: usize,
 }
 
 impl Default for OtlpSettings {
@@ -90,8 +103,85 @@ impl Default for OtlpSettings {
             grpc: Some(DEFAULT_GRPC_ADDR),
             http: Some(DEFAULT_HTTP_ADDR),
             max_request_bytes: DEFAULT_MAX_REQUEST_BYTES,
+            max_concurrent_requests: crate::config::default_max_concurrent_requests(),
         }
     }
+}
+
+/// The `reason` label of a request refused by the [`InFlightLimit`].
+pub const TOO_MANY_REQUESTS: &str = "too_many_requests";
+
+/// The permits shared by the OTLP receivers: at most `limit` requests in progress.
+#[derive(Debug, Clone)]
+pub struct InFlightLimit {
+    permits: Arc<Semaphore>,
+    limit: usize,
+    metrics: Arc<Metrics>,
+}
+
+impl InFlightLimit {
+    /// A limit of `limit` requests (at least 1), shown in `requests_in_flight_limit`.
+    pub fn new(limit: usize, metrics: Arc<Metrics>) -> Self {
+        let limit = limit.clamp(1, Semaphore::MAX_PERMITS);
+        metrics
+            .requests_in_flight_limit
+            .set(i64::try_from(limit).unwrap_or(i64::MAX));
+        Self {
+            permits: Arc::new(Semaphore::new(limit)),
+            limit,
+            metrics,
+        }
+    }
+
+    /// The limit.
+    pub fn limit(&self) -> usize {
+        self.limit
+    }
+
+    /// A permit for one request, or `None` (counted as a `too_many_requests` refusal of
+    /// `receiver`, and logged at debug level: under a flood this is expected).
+    pub fn try_acquire(&self, receiver: &'static str) -> Option<InFlightPermit> {
+        match Arc::clone(&self.permits).try_acquire_owned() {
+            Ok(permit) => {
+                self.metrics.requests_in_flight.inc();
+                Some(InFlightPermit {
+                    _permit: permit,
+                    metrics: Arc::clone(&self.metrics),
+                })
+            }
+            Err(_) => {
+                self.metrics.refused(receiver, TOO_MANY_REQUESTS);
+                tracing::debug!(
+                    receiver,
+                    reason = TOO_MANY_REQUESTS,
+                    limit = self.limit,
+                    "An OTLP request was refused: too many requests are in progress; the client was asked to retry later."
+                );
+                None
+            }
+        }
+    }
+}
+
+/// One request in progress; dropping it frees the permit.
+#[derive(Debug)]
+pub struct InFlightPermit {
+    _permit: OwnedSemaphorePermit,
+    metrics: Arc<Metrics>,
+}
+
+impl Drop for InFlightPermit {
+    fn drop(&mut self) {
+        self.metrics.requests_in_flight.dec();
+    }
+}
+
+/// The message of a `too_many_requests` refusal.
+fn too_many_requests_message(limit: usize) -> String {
+    format!(
+        "{limit} OTLP requests are already in progress; retry after {} s",
+        RETRY_AFTER.as_secs()
+    )
 }
 
 /// Why the receivers could not start.
@@ -138,6 +228,7 @@ impl OtlpReceivers {
             Some(addr) => Some(bind("HTTP", addr).await?),
             None => None,
         };
+        let limit = InFlightLimit::new(settings.max_concurrent_requests, Arc::clone(ingress.metrics()));
         let (stop, _) = watch::channel(false);
         let mut receivers = Self {
             grpc_addr: None,
@@ -146,18 +237,18 @@ impl OtlpReceivers {
             servers: Vec::new(),
         };
         if let Some((listener, addr)) = grpc {
-            let service = otlp_grpc::service(ingress.clone(), cap);
+            let service = otlp_grpc::service(ingress.clone(), cap, limit.clone());
             let task = tokio::spawn(otlp_grpc::serve(listener, service, stopped(&receivers.stop)));
             receivers.grpc_addr = Some(addr);
             receivers.servers.push((otlp_grpc::RECEIVER, task));
-            tracing::info!(address = %addr, max_request_bytes = cap, "The OTLP/gRPC receiver is listening.");
+            tracing::info!(address = %addr, max_request_bytes = cap, max_concurrent_requests = limit.limit(), "The OTLP/gRPC receiver is listening.");
         }
         if let Some((listener, addr)) = http {
-            let router = otlp_http::router(ingress.clone(), cap);
+            let router = otlp_http::router(ingress.clone(), cap, limit.clone());
             let task = tokio::spawn(otlp_http::serve(listener, router, stopped(&receivers.stop)));
             receivers.http_addr = Some(addr);
             receivers.servers.push((otlp_http::RECEIVER, task));
-            tracing::info!(address = %addr, max_request_bytes = cap, "The OTLP/HTTP receiver is listening.");
+            tracing::info!(address = %addr, max_request_bytes = cap, max_concurrent_requests = limit.limit(), "The OTLP/HTTP receiver is listening.");
         }
         Ok(receivers)
     }

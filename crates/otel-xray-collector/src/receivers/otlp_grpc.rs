@@ -28,7 +28,7 @@ use tonic::transport::server::TcpIncoming;
 use tonic::{Code, Request, Response, Status};
 use tonic_types::{ErrorDetails, StatusExt};
 
-use super::{RETRY_AFTER, log_queue_refusal, refuse};
+use super::{InFlightLimit, RETRY_AFTER, log_queue_refusal, refuse, too_many_requests_message};
 use crate::metrics::{Metrics, ReceiverLabel};
 use crate::pipeline::Ingress;
 use crate::pipeline::queue::QueueError;
@@ -96,17 +96,18 @@ struct ReachedHandler(Arc<AtomicBool>);
 pub struct OtlpGrpcService {
     inner: TraceServiceServer<TraceReceiver>,
     metrics: Arc<Metrics>,
+    limit: InFlightLimit,
 }
 
 /// The service for `ingress`, accepting gzip and zstd and at most `max_request_bytes` per
-/// message (compressed and decompressed).
-pub fn service(ingress: Ingress, max_request_bytes: usize) -> OtlpGrpcService {
+/// message (compressed and decompressed), with a permit of `limit` per export.
+pub fn service(ingress: Ingress, max_request_bytes: usize, limit: InFlightLimit) -> OtlpGrpcService {
     let metrics = Arc::clone(ingress.metrics());
     let inner = TraceServiceServer::new(TraceReceiver { ingress })
         .accept_compressed(CompressionEncoding::Gzip)
         .accept_compressed(CompressionEncoding::Zstd)
         .max_decoding_message_size(max_request_bytes);
-    OtlpGrpcService { inner, metrics }
+    OtlpGrpcService { inner, metrics, limit }
 }
 
 impl tonic::server::NamedService for OtlpGrpcService {
@@ -135,9 +136,26 @@ where
         let reached = ReachedHandler::default();
         request.extensions_mut().insert(reached.clone());
         let is_export = request.uri().path() == EXPORT_PATH;
+        // Taken before tonic reads and decodes the message, held until the answer is ready.
+        let permit = if is_export {
+            match self.limit.try_acquire(RECEIVER) {
+                Some(permit) => Some(permit),
+                None => {
+                    let status = Status::with_error_details(
+                        Code::Unavailable,
+                        too_many_requests_message(self.limit.limit()),
+                        ErrorDetails::with_retry_info(Some(RETRY_AFTER)),
+                    );
+                    return Box::pin(async move { Ok(status.into_http()) });
+                }
+            }
+        } else {
+            None
+        };
         let metrics = Arc::clone(&self.metrics);
         let response = self.inner.call(request);
         Box::pin(async move {
+            let _permit = permit;
             let mut response = response.await?;
             if !reached.0.load(Ordering::Relaxed) {
                 normalize_decoding_refusal(&mut response, &metrics, is_export);

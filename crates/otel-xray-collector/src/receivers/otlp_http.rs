@@ -37,7 +37,9 @@ use tokio::time::Instant;
 use tonic::Code;
 use tonic_types::{ErrorDetails, StatusExt};
 
-use super::{log_queue_refusal, queue_refusal_reason, refuse};
+use super::{
+    InFlightLimit, TOO_MANY_REQUESTS, log_queue_refusal, queue_refusal_reason, refuse, too_many_requests_message,
+};
 use crate::metrics::ReceiverLabel;
 use crate::otlp_json;
 use crate::pipeline::Ingress;
@@ -98,16 +100,18 @@ enum Compression {
 struct HttpState {
     ingress: Ingress,
     max_request_bytes: usize,
+    limit: InFlightLimit,
 }
 
 /// The OTLP/HTTP routes for `ingress`, accepting requests of at most `max_request_bytes` (as
-/// received and after decompression).
-pub fn router(ingress: Ingress, max_request_bytes: usize) -> Router {
+/// received and after decompression), each holding a permit of `limit` while it is handled.
+pub fn router(ingress: Ingress, max_request_bytes: usize, limit: InFlightLimit) -> Router {
     Router::new()
         .route(TRACES_PATH, post(export))
         .with_state(Arc::new(HttpState {
             ingress,
             max_request_bytes,
+            limit,
         }))
 }
 
@@ -128,6 +132,11 @@ pub(crate) async fn serve(listener: TcpListener, router: Router, shutdown: impl 
 /// `POST /v1/traces`.
 async fn export(State(state): State<Arc<HttpState>>, headers: HeaderMap, body: Body) -> Response {
     let started = Instant::now();
+    // Taken before the body is read, held until the answer is ready.
+    let Some(_permit) = state.limit.try_acquire(RECEIVER) else {
+        let encoding = request_encoding(&headers).unwrap_or(Encoding::Protobuf);
+        return Refusal::too_many_requests(state.limit.limit()).into_response(encoding);
+    };
     let (encoding, result) = match request_encoding(&headers) {
         Ok(encoding) => (encoding, receive(&state, encoding, &headers, body).await),
         // No encoding to answer in: OTLP's default, protobuf.
@@ -464,6 +473,19 @@ impl Refusal {
                 "unsupported_content_encoding",
                 format!("{message}; use gzip, zstd or no compression"),
             )
+        }
+    }
+
+    /// Every permit of the in-flight limit is taken (counted by the limit).
+    fn too_many_requests(limit: usize) -> Self {
+        Self {
+            status: StatusCode::SERVICE_UNAVAILABLE,
+            code: Code::Unavailable,
+            reason: TOO_MANY_REQUESTS,
+            message: too_many_requests_message(limit),
+            field: None,
+            retry_after: true,
+            counted: true,
         }
     }
 

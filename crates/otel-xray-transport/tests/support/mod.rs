@@ -3,4 +3,5 @@
 
 pub mod docs;
 pub mod fake_xray;
+pub mod forward_proxy;
 pub mod moto;
