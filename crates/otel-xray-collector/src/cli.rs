@@ -35,6 +35,13 @@ pub enum Command {
     /// Work with configuration files.
     #[command(subcommand)]
     Config(ConfigCommand),
+    /// Send a realistic multi-service workload to a running gateway, so that the service map
+    /// fills up: API Gateway → Lambda → DynamoDB and SQS, an SQS-triggered worker calling an
+    /// external API, a FastAPI service with PostgreSQL, and a legacy X-Ray SDK service over UDP.
+    ///
+    /// Sends for 60 s at 3 traces per second unless told otherwise, printing progress about once
+    /// a second; exits non-zero when the gateway cannot be reached or traces were not accepted.
+    Demo(crate::demo::DemoArgs),
 }
 
 /// Arguments of `otel-xray run`; each overrides the file.

@@ -10,6 +10,12 @@ use otel_xray_collector::config::Config;
 use otel_xray_collector::run_cmd;
 use otel_xray_collector::translate_cmd;
 
+// mimalloc instead of glibc malloc: under load the gateway's threads (receivers, translation,
+// senders) allocate and free documents concurrently, and glibc's arena locks and consolidation
+// took about a quarter of the gateway's CPU in a profile (BENCHMARKS.md, "Gateway load").
+#[global_allocator]
+static GLOBAL: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
@@ -22,6 +28,13 @@ fn main() -> ExitCode {
             }
             Err(e) => {
                 let _ = writeln!(std::io::stderr(), "otel-xray: {e}");
+                ExitCode::FAILURE
+            }
+        },
+        Command::Demo(args) => match otel_xray_collector::demo::run(&args) {
+            Ok(_) => ExitCode::SUCCESS,
+            Err(e) => {
+                let _ = writeln!(std::io::stderr(), "otel-xray demo: error: {e}");
                 ExitCode::FAILURE
             }
         },
