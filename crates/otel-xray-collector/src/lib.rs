@@ -29,6 +29,7 @@
 pub mod admin;
 pub mod cli;
 pub mod config;
+pub mod demo;
 mod log_limit;
 pub mod metrics;
 pub mod otlp_input;

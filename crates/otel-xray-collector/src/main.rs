@@ -10,7 +10,7 @@ use otel_xray_collector::config::Config;
 use otel_xray_collector::run_cmd;
 use otel_xray_collector::translate_cmd;
 
-// mimalloc instead of glibc malloc: under load the gateway's threads (receivers, translation,
+// jemalloc instead of glibc malloc: under load the gateway's threads (receivers, translation,
 // senders) allocate and free documents concurrently, and glibc's arena locks and consolidation
 // took about a quarter of the gateway's CPU in a profile (BENCHMARKS.md, "Gateway load").
 #[global_allocator]
