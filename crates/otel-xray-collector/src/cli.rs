@@ -11,9 +11,9 @@ use crate::otlp_input::{InputFormat, InputSource};
 #[derive(Debug, Parser)]
 #[command(name = "otel-xray", version, about, propagate_version = true)]
 pub struct Cli {
-    /// What to do.
+    /// What to do; without a subcommand, `run` with its defaults.
     #[command(subcommand)]
-    pub command: Command,
+    pub command: Option<Command>,
 }
 
 /// The subcommands.
@@ -45,7 +45,7 @@ pub enum Command {
 }
 
 /// Arguments of `otel-xray run`; each overrides the file.
-#[derive(Debug, Args)]
+#[derive(Debug, Default, Args)]
 pub struct RunArgs {
     /// The YAML configuration file (every key has a default).
     #[arg(short, long, value_name = "FILE")]
@@ -71,6 +71,13 @@ pub struct RunArgs {
     /// Admin (health, metrics) listen address.
     #[arg(long, value_name = "ADDR")]
     pub admin: Option<String>,
+    /// Local X-Ray (API and web viewer) listen address (`local.endpoint`).
+    #[arg(long, value_name = "ADDR")]
+    pub local: Option<String>,
+    /// Also run `otel-xray demo` against this gateway once it is ready: a realistic
+    /// multi-service workload for a minute, to see the service map fill.
+    #[arg(long)]
+    pub demo: bool,
 }
 
 /// `--output` values.
@@ -78,6 +85,8 @@ pub struct RunArgs {
 pub enum OutputArg {
     /// The X-Ray API (`PutTraceSegments`).
     XrayApi,
+    /// The embedded Local X-Ray (API and web viewer on `--local`).
+    Local,
     /// An X-Ray daemon or CloudWatch agent over UDP.
     Daemon,
     /// JSON lines on standard output.
@@ -88,6 +97,7 @@ impl From<OutputArg> for crate::config::OutputKind {
     fn from(o: OutputArg) -> Self {
         match o {
             OutputArg::XrayApi => Self::XrayApi,
+            OutputArg::Local => Self::Local,
             OutputArg::Daemon => Self::Daemon,
             OutputArg::Stdout => Self::Stdout,
         }
@@ -195,7 +205,7 @@ mod tests {
     fn translate(args: &[&str]) -> TranslateArgs {
         let cli = Cli::try_parse_from([&["otel-xray", "translate"], args].concat()).expect("parses");
         match cli.command {
-            Command::Translate(t) => t,
+            Some(Command::Translate(t)) => t,
             other => panic!("expected translate, got {other:?}"),
         }
     }

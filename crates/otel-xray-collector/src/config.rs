@@ -24,6 +24,8 @@ pub struct Config {
     pub awsxray: AwsXrayConfig,
     /// Health, readiness and metrics.
     pub admin: AdminConfig,
+    /// The embedded Local X-Ray (`awsxray.output: local`, the default without a region).
+    pub local: LocalConfig,
 }
 
 /// A listener that can be turned off.
@@ -121,8 +123,11 @@ impl Default for PipelineConfig {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum OutputKind {
-    /// `PutTraceSegments` (the default when a region is known).
+    /// `PutTraceSegments` to AWS X-Ray (the default when a region is set).
     XrayApi,
+    /// `PutTraceSegments` into the embedded Local X-Ray, which also serves the X-Ray read API
+    /// and a web viewer (the default when no region is set).
+    Local,
     /// UDP to an X-Ray daemon or CloudWatch agent at `daemon_address`.
     Daemon,
     /// JSON lines on standard output.
@@ -135,8 +140,9 @@ pub enum OutputKind {
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct AwsXrayConfig {
-    /// Where documents go; default `xray_api`.
-    pub output: OutputKind,
+    /// Where documents go. Default: `xray_api` when a region is set (`region`, `AWS_REGION` or
+    /// `AWS_DEFAULT_REGION`), else `local`.
+    pub output: Option<OutputKind>,
     /// AWS region; else `AWS_REGION`, the profile, then (unless `local_mode`) instance metadata.
     pub region: Option<String>,
     /// X-Ray endpoint URL; else `AWS_ENDPOINT_URL_XRAY` / `AWS_ENDPOINT_URL` or the regional one.
@@ -210,7 +216,7 @@ impl Default for AwsXrayConfig {
     fn default() -> Self {
         let t = TranslatorConfig::default();
         Self {
-            output: OutputKind::XrayApi,
+            output: None,
             region: None,
             endpoint: None,
             role_arn: None,
@@ -253,6 +259,44 @@ impl Default for AdminConfig {
             endpoint: listener("127.0.0.1:13133"),
         }
     }
+}
+
+/// `local:` — the embedded Local X-Ray, used by `awsxray.output: local`.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LocalConfig {
+    /// Where its X-Ray API and web viewer listen (default `127.0.0.1:4319`).
+    pub endpoint: String,
+    /// The SQLite database file. Default: `$OTEL_XRAY_DATA_DIR/local-xray.sqlite3`, else
+    /// `$XDG_DATA_HOME/otel-xray/…`, else `~/.local/share/otel-xray/…`; `":memory:"` keeps
+    /// traces in memory only.
+    pub path: Option<PathBuf>,
+    /// Traces older than this many days are deleted (default 30, like X-Ray).
+    pub retention_days: u32,
+    /// When the store grows past this many MiB the oldest traces are deleted (default 1024).
+    pub max_size_mib: u64,
+}
+
+impl Default for LocalConfig {
+    fn default() -> Self {
+        Self {
+            endpoint: "127.0.0.1:4319".into(),
+            path: None,
+            retention_days: 30,
+            max_size_mib: 1024,
+        }
+    }
+}
+
+/// What the `path` of [`LocalConfig`] resolves to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LocalPath {
+    /// In memory only.
+    Memory,
+    /// This file.
+    File(PathBuf),
+    /// The default location (resolved from the environment when the gateway starts).
+    Default,
 }
 
 /// Why a configuration is unusable.
@@ -302,6 +346,8 @@ pub struct ValidConfig {
     pub shutdown_timeout: Duration,
     /// The output.
     pub output: OutputKind,
+    /// Local X-Ray settings, when the output is `local`.
+    pub local: Option<ValidLocal>,
     /// X-Ray API options (for `xray_api` and the sampling proxy).
     pub api: ApiOptions,
     /// Retry budget of the API output.
@@ -314,6 +360,27 @@ pub struct ValidConfig {
     pub translator: TranslatorConfig,
     /// `PutTelemetryRecords` settings, when enabled.
     pub telemetry: Option<TelemetryOptions>,
+}
+
+/// Checked `local:` settings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ValidLocal {
+    /// Where the API and the viewer listen.
+    pub endpoint: SocketAddr,
+    /// Where the store lives.
+    pub path: LocalPath,
+    /// Retention.
+    pub retention: Duration,
+    /// Size cap in bytes.
+    pub max_bytes: u64,
+}
+
+/// Whether the environment names a region (`AWS_REGION`, `AWS_DEFAULT_REGION`): with one, the
+/// default output is AWS X-Ray.
+fn env_region() -> bool {
+    ["AWS_REGION", "AWS_DEFAULT_REGION"]
+        .iter()
+        .any(|k| std::env::var(k).is_ok_and(|v| !v.trim().is_empty()))
 }
 
 /// An empty string in the file means "not set", as in the Collector's `awsxray` exporter.
@@ -357,6 +424,13 @@ impl Config {
         let r = &self.receivers;
         let p = &self.pipeline;
         let x = &self.awsxray;
+        let output = x.output.unwrap_or_else(|| {
+            if nonempty(&x.region).is_some() || env_region() {
+                OutputKind::XrayApi
+            } else {
+                OutputKind::Local
+            }
+        });
         if r.max_request_bytes < 1024 {
             return Err(ConfigError::Invalid(
                 "receivers.max_request_bytes must be at least 1024".into(),
@@ -382,7 +456,7 @@ impl Config {
                 "awsxray.request_timeout_seconds must be positive".into(),
             ));
         }
-        if x.output == OutputKind::File && x.file.is_none() {
+        if output == OutputKind::File && x.file.is_none() {
             return Err(ConfigError::Invalid(
                 "awsxray.output is `file` but awsxray.file is not set".into(),
             ));
@@ -411,7 +485,7 @@ impl Config {
         }
         let xray_udp = addr("receivers.xray_udp", &r.xray_udp)?;
         let daemon_address = x.daemon_address.clone().unwrap_or_else(|| "127.0.0.1:2000".into());
-        if x.output == OutputKind::Daemon && xray_udp.is_some_and(|a| a.to_string() == daemon_address) {
+        if output == OutputKind::Daemon && xray_udp.is_some_and(|a| a.to_string() == daemon_address) {
             return Err(ConfigError::Invalid(format!(
                 "awsxray.daemon_address {daemon_address} is this gateway's own UDP receiver; documents would loop"
             )));
@@ -431,7 +505,10 @@ impl Config {
                 senders: x.num_workers,
             },
             shutdown_timeout: Duration::from_secs(p.shutdown_timeout_seconds),
-            output: x.output,
+            output,
+            local: (output == OutputKind::Local)
+                .then(|| self.local.validate())
+                .transpose()?,
             api: ApiOptions {
                 region: nonempty(&x.region),
                 endpoint: nonempty(&x.endpoint),
@@ -463,13 +540,39 @@ impl Config {
                 preserve_span_events: x.preserve_span_events,
             },
             // With another output there is no X-Ray client to send with; `run` says so.
-            telemetry: (x.telemetry.enabled && x.output == OutputKind::XrayApi).then(|| TelemetryOptions {
+            telemetry: (x.telemetry.enabled && output == OutputKind::XrayApi).then(|| TelemetryOptions {
                 metadata: x
                     .telemetry
                     .include_metadata
                     .then(|| TelemetryMetadata::detect(nonempty(&x.resource_arn))),
                 ..TelemetryOptions::default()
             }),
+        })
+    }
+}
+
+impl LocalConfig {
+    fn validate(&self) -> Result<ValidLocal, ConfigError> {
+        let endpoint = self.endpoint.parse().map_err(|_| {
+            ConfigError::Invalid(format!("local.endpoint {:?} is not an ip:port address", self.endpoint))
+        })?;
+        if self.retention_days == 0 {
+            return Err(ConfigError::Invalid("local.retention_days must be at least 1".into()));
+        }
+        if self.max_size_mib == 0 {
+            return Err(ConfigError::Invalid("local.max_size_mib must be at least 1".into()));
+        }
+        let path = match &self.path {
+            None => LocalPath::Default,
+            Some(p) if p.as_os_str().is_empty() => LocalPath::Default,
+            Some(p) if p.as_os_str() == ":memory:" => LocalPath::Memory,
+            Some(p) => LocalPath::File(p.clone()),
+        };
+        Ok(ValidLocal {
+            endpoint,
+            path,
+            retention: Duration::from_secs(u64::from(self.retention_days) * 24 * 3600),
+            max_bytes: self.max_size_mib.saturating_mul(1 << 20),
         })
     }
 }
@@ -530,6 +633,48 @@ mod tests {
     }
 
     #[test]
+    fn a_region_makes_aws_xray_the_default_output_and_local_x_ray_otherwise() {
+        let v = parse("awsxray:\n  region: eu-west-1\n").unwrap().validate().unwrap();
+        assert_eq!(v.output, OutputKind::XrayApi);
+        assert!(v.local.is_none());
+        // Without a region in the file the environment decides; check only what it implies.
+        let v = parse("").unwrap().validate().unwrap();
+        if env_region() {
+            assert_eq!(v.output, OutputKind::XrayApi);
+        } else {
+            assert_eq!(v.output, OutputKind::Local);
+            let l = v.local.expect("local settings");
+            assert_eq!(l.endpoint.to_string(), "127.0.0.1:4319");
+            assert_eq!(l.path, LocalPath::Default);
+            assert_eq!(l.retention, Duration::from_secs(30 * 24 * 3600));
+        }
+        // An explicit output always wins.
+        let v =
+            parse("awsxray:\n  output: local\n  region: eu-west-1\nlocal:\n  path: \":memory:\"\n  max_size_mib: 8\n")
+                .unwrap()
+                .validate()
+                .unwrap();
+        assert_eq!(v.output, OutputKind::Local);
+        let l = v.local.unwrap();
+        assert_eq!((l.path, l.max_bytes), (LocalPath::Memory, 8 << 20));
+    }
+
+    #[test]
+    fn bad_local_settings_are_named() {
+        for (yaml, needle) in [
+            ("local:\n  endpoint: localhost\n", "local.endpoint"),
+            ("local:\n  retention_days: 0\n", "local.retention_days"),
+            ("local:\n  max_size_mib: 0\n", "local.max_size_mib"),
+        ] {
+            let text = format!("awsxray:\n  output: local\n{yaml}");
+            let err = parse(&text).unwrap().validate().unwrap_err().to_string();
+            assert!(err.contains(needle), "{yaml}: {err}");
+        }
+        let err = parse("local:\n  pth: x\n").unwrap_err().to_string();
+        assert!(err.contains("pth"), "{err}");
+    }
+
+    #[test]
     fn unknown_keys_are_rejected_with_name_and_line() {
         let err = parse("receivers:\n  otlp_grpc:\n    endpoint: 127.0.0.1:4317\nawsxray:\n  regoin: eu-west-1\n")
             .unwrap_err()
@@ -566,7 +711,7 @@ mod tests {
         let ca = dir.join("ca.pem");
         std::fs::write(&ca, "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n").unwrap();
         let text = format!(
-            "awsxray:\n  proxy_address: http://proxy.internal:3128\n  no_verify_ssl: true\n  \
+            "awsxray:\n  output: xray_api\n  proxy_address: http://proxy.internal:3128\n  no_verify_ssl: true\n  \
              certificate_file_path: {}\n  resource_arn: arn:aws:ec2:us-east-1:1:instance/i-1\n  \
              telemetry:\n    enabled: true\n    include_metadata: true\nreceivers:\n  max_concurrent_requests: 3\n",
             ca.display()

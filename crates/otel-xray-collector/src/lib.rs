@@ -30,6 +30,7 @@ pub mod admin;
 pub mod cli;
 pub mod config;
 pub mod demo;
+pub mod local_output;
 mod log_limit;
 pub mod metrics;
 pub mod otlp_input;

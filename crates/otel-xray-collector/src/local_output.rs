@@ -74,12 +74,13 @@ impl LocalBackend {
                 address: settings.listen,
                 source: std::io::Error::other(e),
             })??;
-        let listener = tokio::net::TcpListener::bind(settings.listen)
-            .await
-            .map_err(|source| LocalStartError::Bind {
-                address: settings.listen,
-                source,
-            })?;
+        let listener =
+            tokio::net::TcpListener::bind(settings.listen)
+                .await
+                .map_err(|source| LocalStartError::Bind {
+                    address: settings.listen,
+                    source,
+                })?;
         let address = listener.local_addr().map_err(|source| LocalStartError::Bind {
             address: settings.listen,
             source,

@@ -18,7 +18,7 @@ static GLOBAL: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    match cli.command {
+    match cli.command.unwrap_or_else(|| Command::Run(RunArgs::default())) {
         Command::Run(args) => run_gateway(args),
         Command::Config(ConfigCommand::Check { file }) => match Config::load(&file).and_then(|c| c.validate()) {
             Ok(v) => {
@@ -55,6 +55,7 @@ fn run_gateway(args: RunArgs) -> ExitCode {
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
         .init();
+    let demo = args.demo;
     let overrides = run_cmd::Overrides {
         config: args.config,
         region: args.region,
@@ -64,6 +65,8 @@ fn run_gateway(args: RunArgs) -> ExitCode {
         otlp_http: args.otlp_http,
         xray_udp: args.xray_udp,
         admin: args.admin,
+        local: args.local,
+        demo: args.demo,
     };
     let result = run_cmd::load_config(&overrides)
         .map_err(run_cmd::RunError::from)
@@ -76,7 +79,7 @@ fn run_gateway(args: RunArgs) -> ExitCode {
                     what: "starting the runtime".into(),
                     source,
                 })?;
-            runtime.block_on(run_cmd::run_until_signal(config))
+            runtime.block_on(run_cmd::run_until_signal(config, run_cmd::RunOptions { demo }))
         });
     match result {
         Ok(()) => ExitCode::SUCCESS,

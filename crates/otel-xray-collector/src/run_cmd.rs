@@ -14,7 +14,8 @@ use prometheus_client::registry::Registry;
 use tokio::time::Instant;
 
 use crate::admin::{AdminServer, AdminState};
-use crate::config::{Config, ConfigError, OutputKind, ValidConfig};
+use crate::config::{Config, ConfigError, LocalPath, OutputKind, ValidConfig, ValidLocal};
+use crate::local_output::{LocalBackend, LocalSettings, LocalStartError};
 use crate::metrics::Metrics;
 use crate::pipeline::Pipeline;
 use crate::pipeline::output::Output;
@@ -42,6 +43,9 @@ pub enum RunError {
     /// A receiver could not start.
     #[error(transparent)]
     Receiver(Box<dyn std::error::Error + Send + Sync>),
+    /// The embedded Local X-Ray could not start.
+    #[error(transparent)]
+    Local(#[from] LocalStartError),
 }
 
 /// Options of `otel-xray run` that override the file.
@@ -63,6 +67,10 @@ pub struct Overrides {
     pub xray_udp: Option<String>,
     /// `admin.endpoint.endpoint`.
     pub admin: Option<String>,
+    /// `local.endpoint`.
+    pub local: Option<String>,
+    /// Run the demo workload against the gateway once it is ready.
+    pub demo: bool,
 }
 
 /// Reads the file (if any) and applies environment and command-line overrides, in that order.
@@ -82,7 +90,10 @@ pub fn load_config(o: &Overrides) -> Result<Config, ConfigError> {
         config.awsxray.endpoint = Some(v);
     }
     if let Some(v) = o.output {
-        config.awsxray.output = v;
+        config.awsxray.output = Some(v);
+    }
+    if let Some(v) = o.local.clone() {
+        config.local.endpoint = v;
     }
     for (value, slot) in [
         (&o.otlp_grpc, &mut config.receivers.otlp_grpc),
@@ -107,7 +118,8 @@ async fn load_aws(v: &ValidConfig) -> Result<Option<XrayAws>, RunError> {
              on the network path can read and change what the gateway sends, credentials included. Use it for tests only."
         );
     }
-    if v.output != OutputKind::XrayApi && v.sampling_proxy.is_none() {
+    // Local X-Ray needs no AWS configuration; the sampling proxy has no X-Ray to forward to.
+    if v.output == OutputKind::Local || (v.output != OutputKind::XrayApi && v.sampling_proxy.is_none()) {
         return Ok(None);
     }
     match XrayAws::load(&v.api).await {
@@ -120,8 +132,41 @@ async fn load_aws(v: &ValidConfig) -> Result<Option<XrayAws>, RunError> {
     }
 }
 
-async fn build_output(v: &ValidConfig, aws: Option<&XrayAws>) -> Result<Output, RunError> {
+/// Where the Local X-Ray store lives by default: `$OTEL_XRAY_DATA_DIR`, else
+/// `$XDG_DATA_HOME/otel-xray`, else `~/.local/share/otel-xray`; in memory when none is known.
+fn default_local_path() -> Option<PathBuf> {
+    let env = |k: &str| std::env::var_os(k).filter(|v| !v.is_empty()).map(PathBuf::from);
+    let dir = env("OTEL_XRAY_DATA_DIR")
+        .or_else(|| env("XDG_DATA_HOME").map(|d| d.join("otel-xray")))
+        .or_else(|| env("HOME").map(|h| h.join(".local/share/otel-xray")))?;
+    Some(dir.join("local-xray.sqlite3"))
+}
+
+fn local_settings(l: &ValidLocal) -> LocalSettings {
+    LocalSettings {
+        listen: l.endpoint,
+        path: match &l.path {
+            LocalPath::Memory => None,
+            LocalPath::File(p) => Some(p.clone()),
+            LocalPath::Default => default_local_path(),
+        },
+        retention: l.retention,
+        max_bytes: l.max_bytes,
+    }
+}
+
+async fn build_output(
+    v: &ValidConfig,
+    aws: Option<&XrayAws>,
+    local: Option<&LocalBackend>,
+) -> Result<Output, RunError> {
     Ok(match v.output {
+        OutputKind::Local => Output::Api {
+            sink: local
+                .expect("the local backend is started before the local output")
+                .sink(v.api.request_timeout),
+            policy: v.retry,
+        },
         OutputKind::XrayApi => Output::Api {
             sink: match aws {
                 Some(aws) => XrayApiSink::from_aws(aws),
@@ -178,8 +223,24 @@ async fn shutdown_signal() {
     }
 }
 
+/// Options of a gateway run that are not configuration.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct RunOptions {
+    /// Send the demo workload to the gateway once it is ready (`--demo`).
+    pub demo: bool,
+}
+
 /// Runs the gateway until SIGINT/SIGTERM (or until `stop` resolves, for tests).
 pub async fn run(config: Config, stop: impl std::future::Future<Output = ()>) -> Result<(), RunError> {
+    run_with(config, RunOptions::default(), stop).await
+}
+
+/// [`run`] with [`RunOptions`].
+pub async fn run_with(
+    config: Config,
+    options: RunOptions,
+    stop: impl std::future::Future<Output = ()>,
+) -> Result<(), RunError> {
     let v = config.validate()?;
     let metrics = Arc::new(Metrics::default());
     let mut registry = Registry::default();
@@ -187,8 +248,15 @@ pub async fn run(config: Config, stop: impl std::future::Future<Output = ()>) ->
     let admin_state = AdminState::new(registry);
 
     let aws = load_aws(&v).await?;
-    let output = build_output(&v, aws.as_ref()).await?;
-    let output_kind = output.kind();
+    let local = match &v.local {
+        Some(l) => Some(LocalBackend::start(&local_settings(l)).await?),
+        None => None,
+    };
+    let output = build_output(&v, aws.as_ref(), local.as_ref()).await?;
+    let output_kind = match v.output {
+        OutputKind::Local => "local (Local X-Ray)",
+        _ => output.kind(),
+    };
     let pipeline = Pipeline::start(
         v.pipeline,
         Translator::new(v.translator.clone()),
@@ -290,6 +358,20 @@ pub async fn run(config: Config, stop: impl std::future::Future<Output = ()>) ->
             a.local_addr
         ));
     }
+    if let Some(l) = &local {
+        lines.push(format!(
+            "  Local X-Ray      {}  (trace viewer and service map; X-Ray API for `--endpoint-url`)",
+            l.viewer_url()
+        ));
+        lines.push(match l.path() {
+            Some(p) => format!("  store            {}", p.display()),
+            None => "  store            in memory (lost on exit)".to_owned(),
+        });
+        if v.sampling_proxy.is_some() && proxy.is_none() {
+            lines.push("  sampling proxy   off: no X-Ray to forward to (X-Ray SDKs use their local rules)".to_owned());
+        }
+        lines.push("  Set a region (awsxray.region or AWS_REGION) to send to AWS X-Ray instead.".to_owned());
+    }
     let mut err = std::io::stderr().lock();
     for l in &lines {
         let _ = writeln!(err, "{l}");
@@ -298,7 +380,19 @@ pub async fn run(config: Config, stop: impl std::future::Future<Output = ()>) ->
     admin_state.set_ready(true);
     tracing::info!(output = output_kind, "The gateway is ready.");
 
+    let demo_task = match (options.demo, otlp.http_addr()) {
+        (true, Some(http)) => Some(tokio::spawn(run_demo(http, udp.as_ref().map(|u| u.local_addr())))),
+        (true, None) => {
+            tracing::warn!("--demo needs the OTLP/HTTP receiver, which is off; no demo workload is sent.");
+            None
+        }
+        (false, _) => None,
+    };
+
     stop.await;
+    if let Some(t) = demo_task {
+        t.abort();
+    }
     tracing::info!("Shutting down: stopping receivers, then delivering what is queued.");
     admin_state.set_ready(false);
     let deadline = Instant::now() + v.shutdown_timeout;
@@ -322,13 +416,39 @@ pub async fn run(config: Config, stop: impl std::future::Future<Output = ()>) ->
             "Stopped before the queue was delivered."
         );
     }
+    if let Some(l) = local {
+        l.stop(LOCAL_STOP_DEADLINE).await;
+    }
     if let Some(a) = admin {
         a.shutdown().await;
     }
     Ok(())
 }
 
+/// How long the Local X-Ray server may take to stop once the queue is delivered.
+const LOCAL_STOP_DEADLINE: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// `--demo`: the demo workload, sent to this gateway's own receivers, its lines on stderr.
+async fn run_demo(otlp_http: std::net::SocketAddr, udp: Option<std::net::SocketAddr>) {
+    let args = crate::demo::DemoArgs {
+        otlp_endpoint: Some(format!("http://{otlp_http}")),
+        xray_udp: udp.unwrap_or_else(|| std::net::SocketAddr::from(([127, 0, 0, 1], 2000))),
+        no_udp: udp.is_none(),
+        protocol: crate::demo::DemoProtocol::Http,
+        duration: None,
+        traces: None,
+        rate: crate::demo::args::DEFAULT_RATE,
+        seed: None,
+    };
+    let mut out = std::io::stderr();
+    let mut diag = std::io::stderr();
+    match crate::demo::runner::run(&args, &mut out, &mut diag).await {
+        Ok(_) => tracing::info!("The demo workload is done; the gateway keeps running."),
+        Err(e) => tracing::warn!(error = %e, "The demo workload stopped with an error."),
+    }
+}
+
 /// `run` with the process's signals.
-pub async fn run_until_signal(config: Config) -> Result<(), RunError> {
-    run(config, shutdown_signal()).await
+pub async fn run_until_signal(config: Config, options: RunOptions) -> Result<(), RunError> {
+    run_with(config, options, shutdown_signal()).await
 }

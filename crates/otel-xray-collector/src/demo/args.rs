@@ -198,7 +198,7 @@ mod tests {
         use clap::Parser;
         let cli = crate::cli::Cli::try_parse_from([&["otel-xray", "demo"], args].concat())?;
         match cli.command {
-            crate::cli::Command::Demo(d) => Ok(d),
+            Some(crate::cli::Command::Demo(d)) => Ok(d),
             other => panic!("expected demo, got {other:?}"),
         }
     }
