@@ -414,7 +414,7 @@ impl Generator {
             a.push(("user_agent.original", s(*r.pick(USER_AGENTS))));
             a.push(("http.response.status_code", AttrValue::Int(status)));
             thread(a);
-            if n % 5 == 0 {
+            if n.is_multiple_of(5) {
                 a.push(("enduser.id", s(format!("user-{}", r.below(1_000_000)))));
             }
         }
@@ -488,7 +488,7 @@ impl Generator {
         }
 
         // 3. SQS (producer) or S3 (client)
-        let queue_or_bucket = if n % 2 == 0 {
+        let queue_or_bucket = if n.is_multiple_of(2) {
             let mut span = base(3, SpanKind::Producer, "SQS.SendMessage".into(), 3 * ms, 5 * ms);
             let a = &mut span.attributes;
             a.push(("rpc.system", s("aws-api")));

@@ -3,11 +3,9 @@
 //! what a newcomer should see on the service map.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::fs::File;
-use std::io::{Read, Write};
-use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream, UdpSocket};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, ExitStatus, Stdio};
+use std::net::{Ipv4Addr, SocketAddr, TcpListener};
+use std::path::Path;
+use std::process::{Command, ExitStatus};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use serde_json::Value as Json;
@@ -440,7 +438,7 @@ fn the_same_seed_gives_the_same_names_over_grpc_without_udp() {
     for s in &shapes {
         *counts.entry(s).or_default() += 1;
     }
-    assert!(counts.values().all(|n| n % 2 == 0), "runs differ: {counts:#?}");
+    assert!(counts.values().all(|n| n.is_multiple_of(2)), "runs differ: {counts:#?}");
 }
 
 #[test]

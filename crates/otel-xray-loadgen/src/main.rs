@@ -572,7 +572,7 @@ impl Generator {
         let seq = self.next_id;
         let start = self.base_nanos + (seq % 1_000_000) * 1_000;
         let root_end = start + 40_000_000;
-        let error = seq % 37 == 0;
+        let error = seq.is_multiple_of(37);
         out.push(Span {
             trace_id: trace_id.clone(),
             span_id: root_id.clone(),
@@ -669,7 +669,7 @@ impl Generator {
                         i("server.port", 5432),
                         s("network.peer.address", "10.0.7.12"),
                         i("db.response.returned_rows", (seq % 20) as i64),
-                        b("app.cache_hit", seq % 3 == 0),
+                        b("app.cache_hit", seq.is_multiple_of(3)),
                         s("db.user", "app_ro"),
                     ],
                     ..Default::default()

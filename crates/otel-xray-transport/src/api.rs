@@ -15,8 +15,9 @@ use aws_sdk_xray::operation::put_trace_segments::PutTraceSegmentsError;
 
 use crate::aws_setup::XrayAws;
 use crate::classify::CallFailure;
-use crate::deliver::{CallError, SegmentSink, Unprocessed};
+use crate::deliver::{CallError, OutgoingDocument, SegmentSink, Unprocessed};
 use crate::http_client::HttpClientOptions;
+use crate::request_body::{self, PreEncodedBody};
 
 /// How to reach the X-Ray API.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -137,11 +138,16 @@ impl XrayApiSink {
 }
 
 impl SegmentSink for XrayApiSink {
-    async fn put(&self, documents: Vec<String>) -> Result<Vec<Unprocessed>, CallError> {
+    async fn put(&self, documents: &[OutgoingDocument]) -> Result<Vec<Unprocessed>, CallError> {
+        // The body is encoded here and swapped in before signing (see `request_body` for why);
+        // the operation's own input carries no documents.
+        let body = request_body::encode(documents.iter().map(|d| d.json.as_str()));
         let out = self
             .client
             .put_trace_segments()
-            .set_trace_segment_documents(Some(documents))
+            .set_trace_segment_documents(Some(Vec::new()))
+            .customize()
+            .interceptor(PreEncodedBody::new(body))
             .send()
             .await
             .map_err(call_error)?;

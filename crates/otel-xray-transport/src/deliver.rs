@@ -47,8 +47,9 @@ pub struct CallError {
 
 /// Something that takes up to 50 documents per call, like `PutTraceSegments`.
 pub trait SegmentSink: Send + Sync {
-    /// Sends one call; returns the entries X-Ray did not process.
-    fn put(&self, documents: Vec<String>) -> impl Future<Output = Result<Vec<Unprocessed>, CallError>> + Send;
+    /// Sends one call with these documents (borrowed, so that a retry does not copy them);
+    /// returns the entries X-Ray did not process.
+    fn put(&self, documents: &[OutgoingDocument]) -> impl Future<Output = Result<Vec<Unprocessed>, CallError>> + Send;
 }
 
 /// Why a document was not delivered.
@@ -156,8 +157,7 @@ pub async fn deliver_chunk<S: SegmentSink>(
     while !pending.is_empty() {
         attempt += 1;
         report.calls += 1;
-        let bodies = pending.iter().map(|d| d.json.clone()).collect();
-        let result = sink.put(bodies).await;
+        let result = sink.put(&pending).await;
         // The wait before the next attempt is decided now, so that a retry is only planned when
         // the attempt *and its wait* fit the budget (a server's long `Retry-After` ends retries
         // instead of outlasting `max_elapsed`).

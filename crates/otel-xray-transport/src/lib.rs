@@ -20,6 +20,7 @@ pub mod classify;
 pub mod daemon;
 pub mod deliver;
 pub mod http_client;
+mod request_body;
 pub mod telemetry;
 
 pub use api::{ApiOptions, ApiSetupError, XrayApiSink};

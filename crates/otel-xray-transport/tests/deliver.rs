@@ -44,8 +44,8 @@ fn id_of(json: &str) -> String {
 }
 
 impl SegmentSink for Scripted {
-    async fn put(&self, documents: Vec<String>) -> Result<Vec<Unprocessed>, CallError> {
-        let ids: Vec<String> = documents.iter().map(|d| id_of(d)).collect();
+    async fn put(&self, documents: &[OutgoingDocument]) -> Result<Vec<Unprocessed>, CallError> {
+        let ids: Vec<String> = documents.iter().map(|d| id_of(&d.json)).collect();
         self.calls.lock().unwrap().push(ids.clone());
         let answer = self.answers.lock().unwrap().pop_front().unwrap_or(Answer::Ok);
         match answer {

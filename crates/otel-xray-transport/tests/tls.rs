@@ -13,7 +13,7 @@ use aws_sdk_xray::config::Credentials;
 use axum::Router;
 use axum::routing::post;
 use otel_xray_transport::http_client::{SdkHttpClient, build_client};
-use otel_xray_transport::{HttpClientOptions, SegmentSink, XrayApiSink};
+use otel_xray_transport::{HttpClientOptions, OutgoingDocument, SegmentSink, XrayApiSink};
 use tokio::net::{TcpListener, TcpStream};
 use tokio_rustls::TlsAcceptor;
 use tokio_rustls::rustls::ServerConfig;
@@ -93,10 +93,12 @@ async fn put_one(endpoint: &str, options: &HttpClientOptions) -> Result<(), Stri
         .await;
     let sink = XrayApiSink::from_sdk_config(&config, Duration::from_secs(10));
     let document = r#"{"name":"tls","id":"70de5b6f19ff9a0a","trace_id":"1-581cf771-a006649127e371903a2de979","start_time":1.0,"end_time":2.0}"#;
-    sink.put(vec![document.to_owned()])
-        .await
-        .map(|_| ())
-        .map_err(|e| e.message)
+    let document = OutgoingDocument {
+        trace_id: "1-581cf771-a006649127e371903a2de979".parse().unwrap(),
+        id: "70de5b6f19ff9a0a".parse().unwrap(),
+        json: document.to_owned(),
+    };
+    sink.put(&[document]).await.map(|_| ()).map_err(|e| e.message)
 }
 
 #[tokio::test]

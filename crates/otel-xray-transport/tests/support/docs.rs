@@ -84,7 +84,7 @@ pub fn trace(rng: &mut impl Rng, service: &str, n: usize) -> Vec<Segment<'static
     let mut previous = root_id;
     for i in 1..n {
         let id = new_segment_id(rng);
-        let parent = if i % 3 == 0 { previous } else { root_id };
+        let parent = if i.is_multiple_of(3) { previous } else { root_id };
         let begin = start + 0.01 * i as f64;
         let mut sub = Segment::new(String::new(), id, trace_id, begin, begin + 0.005);
         sub.parent_id = Some(parent);
@@ -119,11 +119,11 @@ pub fn trace(rng: &mut impl Rng, service: &str, n: usize) -> Vec<Segment<'static
                         ..HttpRequest::default()
                     }),
                     response: Some(HttpResponse {
-                        status: Some(if i % 7 == 0 { 503 } else { 200 }),
+                        status: Some(if i.is_multiple_of(7) { 503 } else { 200 }),
                         content_length: Some(64),
                     }),
                 });
-                sub.fault = i % 7 == 0;
+                sub.fault = i.is_multiple_of(7);
             }
             _ => {
                 sub.name = Cow::Borrowed("orders@db.internal");

@@ -96,7 +96,11 @@ pub(crate) fn outgoing(batch: &DocumentBatch) -> Vec<OutgoingDocument> {
         .map(|(info, json)| OutgoingDocument {
             trace_id: info.trace_id,
             id: info.id,
-            json: String::from_utf8_lossy(json).into_owned(),
+            // Always UTF-8 (encoded from Rust strings); the strict check is the fast one.
+            json: match std::str::from_utf8(json) {
+                Ok(text) => text.to_owned(),
+                Err(_) => String::from_utf8_lossy(json).into_owned(),
+            },
         })
         .collect()
 }
