@@ -5,7 +5,7 @@
 //! `PutTraceSegments` calls signed with SigV4 (with fixed local credentials, since the local
 //! backend, like X-Ray's local emulators, does not check signatures) to the local backend's
 //! address. The backend's listener also serves the X-Ray read API, for boto3 and the AWS CLI with
-//! `--endpoint-url`, and the web viewer.
+//! `--endpoint-url`, the sampling APIs (for the gateway's sampling proxy), and the web viewer.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -16,6 +16,8 @@ use aws_sdk_xray::config::{Credentials, SharedCredentialsProvider};
 use otel_xray_local::{LocalOptions, LocalXray, OpenError};
 use otel_xray_transport::XrayApiSink;
 use tokio::sync::oneshot;
+
+use crate::sampling_proxy::{UpstreamSetupError, XrayUpstream};
 use tokio::task::JoinHandle;
 
 /// The region the local sink signs for. Any name would do; this one says where requests go.
@@ -117,6 +119,16 @@ impl LocalBackend {
         XrayApiSink::from_sdk_config(&local_sdk_config(self.address), request_timeout)
     }
 
+    /// The sampling proxy's upstream for this backend, which answers `GetSamplingRules` and
+    /// `GetSamplingTargets` with X-Ray's default rule.
+    pub fn sampling_upstream(&self) -> Result<XrayUpstream, UpstreamSetupError> {
+        XrayUpstream::new(
+            format!("http://{}", self.address),
+            LOCAL_REGION,
+            SharedCredentialsProvider::new(local_credentials()),
+        )
+    }
+
     /// Stops serving (after the gateway has delivered what it holds) and waits for the server.
     pub async fn stop(mut self, deadline: Duration) {
         if let Some(stop) = self.stop.take() {
@@ -137,11 +149,16 @@ impl LocalBackend {
 /// The AWS SDK configuration that points at a local backend: fixed region and credentials (no
 /// credential chain, no instance metadata), endpoint `http://ADDRESS`.
 fn local_sdk_config(address: SocketAddr) -> SdkConfig {
-    let credentials = Credentials::new("otel-xray-local", "otel-xray-local", None, None, "otel-xray-local");
     SdkConfig::builder()
         .behavior_version(BehaviorVersion::latest())
         .region(Region::new(LOCAL_REGION))
         .endpoint_url(format!("http://{address}"))
-        .credentials_provider(SharedCredentialsProvider::new(credentials))
+        .credentials_provider(SharedCredentialsProvider::new(local_credentials()))
         .build()
+}
+
+/// Fixed credentials: the local backend does not check signatures, but requests are signed all
+/// the same, as they are for AWS.
+fn local_credentials() -> Credentials {
+    Credentials::new("otel-xray-local", "otel-xray-local", None, None, "otel-xray-local")
 }

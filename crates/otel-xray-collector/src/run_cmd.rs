@@ -283,8 +283,15 @@ pub async fn run_with(
     };
     // The sampling proxy needs a region and credentials; without them the gateway still runs
     // (for example with a stdout output) and says why the proxy is off.
-    let proxy = match (v.sampling_proxy, &aws) {
-        (Some(addr), Some(aws)) => match XrayUpstream::from_aws(aws).await {
+    // Local X-Ray answers the sampling APIs itself (X-Ray's default rule).
+    let upstream = match (v.sampling_proxy, &aws, &local) {
+        (None, _, _) => None,
+        (Some(_), Some(aws), _) => Some(XrayUpstream::from_aws(aws).await),
+        (Some(_), None, Some(local)) => Some(local.sampling_upstream()),
+        (Some(_), None, None) => None,
+    };
+    let proxy = match (v.sampling_proxy, upstream) {
+        (Some(addr), Some(upstream)) => match upstream {
             Ok(upstream) => Some(
                 SamplingProxy::start(addr, upstream, SamplingProxyOptions::default(), Arc::clone(&metrics))
                     .map_err(|e| RunError::Receiver(Box::new(e)))?,
@@ -367,9 +374,6 @@ pub async fn run_with(
             Some(p) => format!("  store            {}", p.display()),
             None => "  store            in memory (lost on exit)".to_owned(),
         });
-        if v.sampling_proxy.is_some() && proxy.is_none() {
-            lines.push("  sampling proxy   off: no X-Ray to forward to (X-Ray SDKs use their local rules)".to_owned());
-        }
         lines.push("  Set a region (awsxray.region or AWS_REGION) to send to AWS X-Ray instead.".to_owned());
     }
     let mut err = std::io::stderr().lock();

@@ -26,14 +26,27 @@ struct Gateway {
     proc: Proc,
     http: u16,
     local: SocketAddr,
+    sampling: SocketAddr,
 }
 
-/// `otel-xray run` with listeners on free ports and no configuration file.
+/// `otel-xray run` with listeners on free ports; the file only moves the sampling proxy (which
+/// has no command-line option) off the daemon's port.
 fn start(dir: &Path, data: &Path, name: &str) -> Gateway {
-    let ports = free_tcp_ports(5);
+    let ports = free_tcp_ports(6);
     let addr = |p: u16| format!("127.0.0.1:{p}");
+    let config = dir.join(format!("{name}.yaml"));
+    std::fs::write(
+        &config,
+        format!(
+            "receivers:\n  sampling_proxy: {{ endpoint: \"127.0.0.1:{}\" }}\n",
+            ports[5]
+        ),
+    )
+    .expect("write config");
     let args = [
         "run".to_owned(),
+        "--config".into(),
+        config.to_str().expect("utf-8 path").to_owned(),
         "--otlp-grpc".into(),
         addr(ports[0]),
         "--otlp-http".into(),
@@ -56,6 +69,7 @@ fn start(dir: &Path, data: &Path, name: &str) -> Gateway {
         proc,
         http: ports[1],
         local: SocketAddr::from((Ipv4Addr::LOCALHOST, ports[3])),
+        sampling: SocketAddr::from((Ipv4Addr::LOCALHOST, ports[5])),
     }
 }
 
@@ -186,6 +200,15 @@ fn without_a_region_the_gateway_delivers_into_local_x_ray_and_keeps_it() {
     );
     let segments = traces["Traces"][0]["Segments"].as_array().expect("Segments");
     assert!(!segments.is_empty(), "{traces}");
+
+    // X-Ray SDKs polling the daemon's sampling proxy get X-Ray's default rule from Local X-Ray.
+    let (status, text) = http_post_json(gw.sampling, "/GetSamplingRules", "{}").expect("answer");
+    assert_eq!(status, 200, "{text}");
+    let rules: Json = serde_json::from_str(&text).expect("JSON");
+    assert_eq!(
+        rules["SamplingRuleRecords"][0]["SamplingRule"]["RuleName"], "Default",
+        "{rules}"
+    );
 
     // The viewer is served by the same listener.
     assert_eq!(support::http_status(gw.local, "/"), Some(200));

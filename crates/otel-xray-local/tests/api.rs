@@ -742,3 +742,38 @@ async fn an_array_document_holds_independent_subsegments() {
     assert_eq!(got.body["Traces"][0]["Segments"].as_array().unwrap().len(), 3);
     server.stop().await;
 }
+
+#[tokio::test]
+async fn sampling_apis_answer_with_x_rays_default_rule() {
+    let server = Server::in_memory().await;
+    let rules = server.post("/GetSamplingRules", &json!({})).await;
+    assert_eq!(rules.status, 200, "{:?}", rules.body);
+    let records = rules.body["SamplingRuleRecords"].as_array().expect("records");
+    assert_eq!(records.len(), 1);
+    let rule = &records[0]["SamplingRule"];
+    assert_eq!(rule["RuleName"], "Default");
+    assert_eq!(rule["FixedRate"], 0.05);
+    assert_eq!(rule["ReservoirSize"], 1);
+    assert_eq!(rule["HTTPMethod"], "*");
+    assert_eq!(rule["Priority"], 10000);
+
+    let targets = server
+        .post(
+            "/SamplingTargets",
+            &json!({ "SamplingStatisticsDocuments": [
+                { "RuleName": "Default", "ClientID": "0123456789abcdef01234567", "Timestamp": now(), "RequestCount": 7, "SampledCount": 2, "BorrowCount": 0 },
+                { "RuleName": "Nope", "ClientID": "0123456789abcdef01234567", "Timestamp": now(), "RequestCount": 1, "SampledCount": 0, "BorrowCount": 0 }
+            ] }),
+        )
+        .await;
+    assert_eq!(targets.status, 200, "{:?}", targets.body);
+    let docs = targets.body["SamplingTargetDocuments"].as_array().expect("targets");
+    assert_eq!(docs.len(), 1);
+    assert_eq!(docs[0]["RuleName"], "Default");
+    assert_eq!(docs[0]["ReservoirQuota"], 1);
+    assert!(docs[0]["ReservoirQuotaTTL"].as_f64().unwrap() > now());
+    assert_eq!(targets.body["UnprocessedStatistics"][0]["RuleName"], "Nope");
+
+    let bad = server.post_raw("/SamplingTargets", "[").await;
+    assert_eq!(bad.status, 400);
+}

@@ -1,6 +1,7 @@
 //! The X-Ray REST API: `PutTraceSegments` (`POST /TraceSegments`), `BatchGetTraces`
 //! (`POST /Traces`), `GetTraceSummaries` (`POST /TraceSummaries`), `GetServiceGraph`
-//! (`POST /ServiceGraph`) and `GetTraceGraph` (`POST /TraceGraph`), with the service's JSON
+//! (`POST /ServiceGraph`), `GetTraceGraph` (`POST /TraceGraph`) and the sampling APIs
+//! `GetSamplingRules` / `GetSamplingTargets` (X-Ray's default rule only), with the service's JSON
 //! shapes and its error shape (`x-amzn-ErrorType` header, `{"message": …}` body).
 //!
 //! `BatchGetTraces` returns the documents as they were sent; an independent subsegment is its
@@ -14,11 +15,13 @@
 //! | `summary.rs` | a trace's facts as a summary |
 //! | `graph.rs` | merging trace graphs into a service graph |
 //! | `token.rs` | `NextToken` |
+//! | `sampling.rs` | the sampling APIs (one default rule) |
 
 mod errors;
 mod graph;
 pub mod model;
 mod routes;
+pub mod sampling;
 mod summary;
 mod token;
 

@@ -41,18 +41,20 @@ pub fn routes(store: Arc<Store>) -> Router {
         .route("/TraceSummaries", post(get_trace_summaries))
         .route("/ServiceGraph", post(get_service_graph))
         .route("/TraceGraph", post(get_trace_graph))
+        .route("/GetSamplingRules", post(super::sampling::get_sampling_rules))
+        .route("/SamplingTargets", post(super::sampling::get_sampling_targets))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .with_state(store)
 }
 
-fn now() -> f64 {
+pub(super) fn now() -> f64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0.0, |d| d.as_secs_f64())
 }
 
 /// Parses a request body; an empty body is an empty request object.
-fn parse<T: DeserializeOwned>(body: Result<Bytes, BytesRejection>) -> Result<T, ApiError> {
+pub(super) fn parse<T: DeserializeOwned>(body: Result<Bytes, BytesRejection>) -> Result<T, ApiError> {
     let body = body.map_err(|rejection| {
         if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
             ApiError::TooLarge(format!("The request body is over the {MAX_BODY_BYTES}-byte limit."))
