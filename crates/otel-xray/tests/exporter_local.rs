@@ -202,3 +202,97 @@ fn nesting_packs_children_into_the_root_document() {
     let s = stats.snapshot();
     assert_eq!((s.spans, s.documents, s.delivered), (21, 1, 1));
 }
+
+#[test]
+fn nesting_writes_precursor_ids_for_sequential_and_parallel_calls() {
+    use std::time::SystemTime;
+
+    let out = Shared::default();
+    let exporter = XrayExporter::builder()
+        .with_writer(out.clone())
+        .with_nesting(true)
+        .build()
+        .unwrap();
+    let provider = SdkTracerProvider::builder()
+        .with_batch_exporter(exporter)
+        .with_resource(
+            Resource::builder_empty()
+                .with_attributes([KeyValue::new("service.name", "shop")])
+                .build(),
+        )
+        .build();
+    let tracer = provider.tracer("test");
+    let t0 = SystemTime::now();
+    let at = |ms: u64| t0 + Duration::from_millis(ms);
+    let root = tracer
+        .span_builder("POST /checkout")
+        .with_kind(SpanKind::Server)
+        .with_start_time(at(0))
+        .start(&tracer);
+    let cx = opentelemetry::Context::current_with_span(root);
+    // `auth`, then `stock` and `price` in parallel, then `pay`, then `mail` while `audit` (started
+    // during `pay`) is still running.
+    let calls = [
+        ("auth", 10, 50),
+        ("stock", 60, 200),
+        ("price", 65, 120),
+        ("pay", 210, 300),
+        ("audit", 250, 400),
+        ("mail", 310, 350),
+    ];
+    for (name, start, end) in calls {
+        let mut call = tracer
+            .span_builder(format!("call {name}"))
+            .with_kind(SpanKind::Client)
+            .with_start_time(at(start))
+            .start_with_context(&tracer, &cx);
+        call.set_attribute(KeyValue::new("peer.service", name));
+        call.end_with_timestamp(at(end));
+    }
+    cx.span().end_with_timestamp(at(500));
+    provider.force_flush().unwrap();
+    provider.shutdown().unwrap();
+
+    let text = String::from_utf8(out.0.lock().unwrap().clone()).unwrap();
+    let docs: Vec<serde_json::Value> = text.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(docs.len(), 1, "{docs:#?}");
+    let root = &docs[0];
+    assert!(root.get("precursor_ids").is_none(), "the root segment has no siblings");
+    let subs = root["subsegments"].as_array().unwrap();
+    let names: Vec<&str> = subs.iter().map(|s| s["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["auth", "stock", "price", "pay", "audit", "mail"]);
+    let id = |name: &str| {
+        subs.iter()
+            .find(|s| s["name"] == name)
+            .map(|s| s["id"].clone())
+            .unwrap()
+    };
+    let precursors = |name: &str| {
+        subs.iter()
+            .find(|s| s["name"] == name)
+            .and_then(|s| s.get("precursor_ids"))
+            .cloned()
+            .unwrap_or(serde_json::json!([]))
+    };
+    assert_eq!(precursors("auth"), serde_json::json!([]));
+    assert_eq!(precursors("stock"), serde_json::json!([id("auth")]));
+    assert_eq!(
+        precursors("price"),
+        serde_json::json!([id("auth")]),
+        "a parallel call is not a precursor"
+    );
+    assert_eq!(
+        precursors("pay"),
+        serde_json::json!([id("auth"), id("price"), id("stock")]),
+        "in the order they ended"
+    );
+    assert_eq!(
+        precursors("audit"),
+        serde_json::json!([id("auth"), id("price"), id("stock")])
+    );
+    assert_eq!(
+        precursors("mail"),
+        serde_json::json!([id("auth"), id("price"), id("stock"), id("pay")]),
+        "audit was still running when mail started"
+    );
+}

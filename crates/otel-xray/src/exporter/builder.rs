@@ -141,6 +141,13 @@ impl XrayExporterBuilder {
     /// instead of 21, which matters under X-Ray's 2,600 segments/s regional quota; a tree that
     /// would exceed the size limit is sent as independent documents. Off by default because an
     /// embedded child's data reaches X-Ray only with its root.
+    ///
+    /// Embedded subsegments carry `precursor_ids`: the ids of their earlier siblings (same parent,
+    /// same document) that had ended when they started, so X-Ray can tell calls made one after
+    /// the other from calls made in parallel. Each lists at most its 8 latest-ending precursors
+    /// and a document at most 128 in all (a few KiB at most, counted in the size limit); see
+    /// [`otel_xray_translate::pack`] for the exact rule. Independent documents, including those
+    /// of a tree sent flat, never carry them.
     pub fn with_nesting(mut self, on: bool) -> Self {
         self.nesting = on;
         self
