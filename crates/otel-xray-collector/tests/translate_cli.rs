@@ -732,8 +732,9 @@ fn usage_errors_exit_2() {
         "{}",
         stderr(&out)
     );
-    let out = otel_xray().output().expect("runs");
-    assert_eq!(out.status.code(), Some(2), "a subcommand is required");
+    // (Without a subcommand `otel-xray` runs the gateway: see tests/local_default.rs.)
+    let out = otel_xray().arg("frobnicate").output().expect("runs");
+    assert_eq!(out.status.code(), Some(2), "an unknown subcommand is a usage error");
 }
 
 #[test]
