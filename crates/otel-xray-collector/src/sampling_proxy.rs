@@ -249,16 +249,7 @@ impl XrayUpstream {
         region: impl Into<String>,
         credentials: SharedCredentialsProvider,
     ) -> Result<Self, UpstreamSetupError> {
-        let endpoint = endpoint.into().trim_end_matches('/').to_owned();
-        let uri: axum::http::Uri = endpoint
-            .parse()
-            .map_err(|e| UpstreamSetupError::Endpoint(format!("{endpoint:?}: {e}")))?;
-        if !matches!(uri.scheme_str(), Some("http" | "https")) || uri.host().is_none() || uri.query().is_some() {
-            return Err(UpstreamSetupError::Endpoint(format!(
-                "{endpoint:?} is not an absolute http(s) URL without a query"
-            )));
-        }
-        // As the daemon's proxy: 30 s idle timeout, 2 idle connections per host.
+        // The endpoint is checked by `with_http_client`. As the daemon's proxy: 30 s idle timeout, 2 idle connections per host.
         let http = reqwest::Client::builder()
             .user_agent(concat!("otel-xray/", env!("CARGO_PKG_VERSION"), " sampling-proxy"))
             .pool_idle_timeout(Duration::from_secs(30))
