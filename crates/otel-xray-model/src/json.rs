@@ -19,8 +19,8 @@ use base64::Engine as _;
 use crate::ids::{SegmentId, TraceId};
 use crate::limits::{SEGMENT_ID_HEX_LEN, TRACE_ID_STR_LEN};
 use crate::segment::{
-    Aws, Cause, CauseDetails, Ec2, Ecs, Eks, ElasticBeanstalk, Exception, Http, HttpRequest, HttpResponse, Link,
-    LogGroup, Segment, Service, Sql, StackFrame, XRay,
+    Aws, AwsResource, Cause, CauseDetails, Ec2, Ecs, Eks, ElasticBeanstalk, Exception, Http, HttpRequest, HttpResponse,
+    Link, LogGroup, Segment, Service, Sql, StackFrame, XRay,
 };
 use crate::value::{AnnotationValue, KeyedList, MetaValue, Namespace};
 
@@ -109,6 +109,7 @@ fn escape_mask(w: u64) -> u64 {
 /// Index of the first byte of `b` at or after `i` that needs escaping, or `b.len()`.
 #[inline]
 fn next_escape(b: &[u8], mut i: usize) -> usize {
+    let start = i;
     while i + 8 <= b.len() {
         let mut word = [0u8; 8];
         word.copy_from_slice(&b[i..i + 8]);
@@ -118,15 +119,43 @@ fn next_escape(b: &[u8], mut i: usize) -> usize {
         }
         i += 8;
     }
+    if i == b.len() {
+        return i;
+    }
+    // Fewer than 8 bytes left. When the 8 last bytes were all scanned by this call, test them as
+    // one word: the bytes before `i` in it are clean, so they hold no hit and, borrows only
+    // propagating upwards from a hit, no spurious bit; the lowest set bit is the first hit.
+    if let Some(last_start) = b.len().checked_sub(8)
+        && last_start >= start
+    {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(&b[last_start..]);
+        let m = escape_mask(u64::from_le_bytes(word));
+        return if m == 0 {
+            b.len()
+        } else {
+            last_start + (m.trailing_zeros() / 8) as usize
+        };
+    }
     while i < b.len() {
-        let c = b[i];
-        if c < 0x20 || c == b'"' || c == b'\\' {
+        if NEEDS_ESCAPE[usize::from(b[i])] {
             return i;
         }
         i += 1;
     }
     i
 }
+
+/// Whether a byte needs escaping in a JSON string (`"`, `\`, below 0x20).
+const NEEDS_ESCAPE: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut c = 0;
+    while c < 256 {
+        t[c] = c < 0x20 || c == b'"' as usize || c == b'\\' as usize;
+        c += 1;
+    }
+    t
+};
 
 /// Writes `s` as a quoted JSON string, escaped exactly as `serde_json` does.
 #[inline]
@@ -296,6 +325,20 @@ impl<'w, W: JsonSink> Obj<'w, W> {
         }
     }
 
+    /// Writes members encoded beforehand (`"k":v,"k2":v2`, no surrounding commas; may be empty).
+    #[inline(always)]
+    fn members(&mut self, members: &[u8]) {
+        if members.is_empty() {
+            return;
+        }
+        if self.first {
+            self.first = false;
+        } else {
+            self.out.push(b',');
+        }
+        self.out.extend(members);
+    }
+
     #[inline(always)]
     fn end(self) {
         self.out.push(b'}');
@@ -413,6 +456,39 @@ impl JsonEncode for Namespace<'_> {
                 Ok(())
             }
             Self::Entries(e) => e.encode_json(out),
+            Self::Spliced(sp) => {
+                out.push(b'{');
+                let mut first = true;
+                for (k, v) in sp.before.iter() {
+                    if !first {
+                        out.push(b',');
+                    }
+                    first = false;
+                    write_str(out, k);
+                    out.push(b':');
+                    v.encode_json(out)?;
+                }
+                // Encoded by `PreEncoded::new` with the `KeyedList` impl above: the same bytes.
+                let shared = sp.shared.members();
+                if !shared.is_empty() {
+                    if !first {
+                        out.push(b',');
+                    }
+                    first = false;
+                    out.extend(shared);
+                }
+                for (k, v) in sp.after.iter() {
+                    if !first {
+                        out.push(b',');
+                    }
+                    first = false;
+                    write_str(out, k);
+                    out.push(b':');
+                    v.encode_json(out)?;
+                }
+                out.push(b'}');
+                Ok(())
+            }
         }
     }
 }
@@ -531,17 +607,61 @@ impl JsonEncode for Aws<'_> {
             o.value(b"\"table_names\":", &self.table_names)?;
         }
         o.opt_i64(b"\"retries\":", self.retries);
-        o.opt(b"\"ec2\":", &self.ec2)?;
-        o.opt(b"\"ecs\":", &self.ecs)?;
-        o.opt(b"\"eks\":", &self.eks)?;
-        o.opt(b"\"elastic_beanstalk\":", &self.elastic_beanstalk)?;
-        o.opt(b"\"xray\":", &self.xray)?;
-        if !self.cloudwatch_logs.is_empty() {
-            o.value(b"\"cloudwatch_logs\":", &self.cloudwatch_logs)?;
+        if let Some(r) = self.resource {
+            // Encoded by `PreEncoded::new` with the impl below: the same bytes.
+            o.members(r.members());
         }
+        platform_members(
+            &mut o,
+            &self.ec2,
+            &self.ecs,
+            &self.eks,
+            &self.elastic_beanstalk,
+            &self.xray,
+            &self.cloudwatch_logs,
+        )?;
         o.end();
         Ok(())
     }
+}
+
+impl JsonEncode for AwsResource<'_> {
+    fn encode_json<W: JsonSink>(&self, out: &mut W) -> Result<(), NonFinite> {
+        let mut o = Obj::new(out);
+        platform_members(
+            &mut o,
+            &self.ec2,
+            &self.ecs,
+            &self.eks,
+            &self.elastic_beanstalk,
+            &self.xray,
+            &self.cloudwatch_logs,
+        )?;
+        o.end();
+        Ok(())
+    }
+}
+
+/// The platform keys of `aws`, shared by [`Aws`] and [`AwsResource`].
+#[inline]
+fn platform_members<W: JsonSink>(
+    o: &mut Obj<'_, W>,
+    ec2: &Option<Ec2<'_>>,
+    ecs: &Option<Ecs<'_>>,
+    eks: &Option<Eks<'_>>,
+    elastic_beanstalk: &Option<ElasticBeanstalk<'_>>,
+    xray: &Option<XRay<'_>>,
+    cloudwatch_logs: &[LogGroup<'_>],
+) -> Result<(), NonFinite> {
+    o.opt(b"\"ec2\":", ec2)?;
+    o.opt(b"\"ecs\":", ecs)?;
+    o.opt(b"\"eks\":", eks)?;
+    o.opt(b"\"elastic_beanstalk\":", elastic_beanstalk)?;
+    o.opt(b"\"xray\":", xray)?;
+    if !cloudwatch_logs.is_empty() {
+        o.value(b"\"cloudwatch_logs\":", cloudwatch_logs)?;
+    }
+    Ok(())
 }
 
 impl JsonEncode for Ec2<'_> {
@@ -730,6 +850,30 @@ mod tests {
         }
     }
 
+    /// Every position of one or two special bytes in strings of 0 to 24 bytes, which exercises
+    /// the word scan, its overlapping last word and the byte loop.
+    #[test]
+    fn escapes_at_every_position_like_serde_json() {
+        let specials = [
+            '"', '\\', '\n', '\u{1}', '\u{1f}', '\u{7f}', 'é', '\u{2028}', '!', '\u{0}',
+        ];
+        for len in 0..24 {
+            for pos in 0..len {
+                for &c in &specials {
+                    for second in [None, Some(pos + 1), Some(len - 1)] {
+                        let mut v: Vec<char> = (0..len).map(|i| char::from(b'a' + (i % 26) as u8)).collect();
+                        v[pos] = c;
+                        if let Some(p2) = second.filter(|p| *p < len) {
+                            v[p2] = '"';
+                        }
+                        let text: String = v.into_iter().collect();
+                        assert_eq!(enc(&text), serde_json::to_string(&text).unwrap(), "{text:?}");
+                    }
+                }
+            }
+        }
+    }
+
     #[test]
     fn numbers_format_like_serde_json() {
         for v in [
@@ -765,6 +909,8 @@ mod tests {
 
     mod arbitrary {
         use super::*;
+        use crate::preencoded::PreEncoded;
+        use crate::value::SplicedEntries;
         use proptest::collection::vec;
         use proptest::option::of;
         use proptest::prelude::*;
@@ -875,22 +1021,39 @@ mod tests {
                     (s(), os()).prop_map(|(log_group, arn)| LogGroup { log_group, arn }),
                     0..3,
                 ),
+                any::<bool>(),
             )
-                .prop_map(|((a, b, c, d, e, f, g, h), ec2, ecs, eks, eb, xray, logs)| Aws {
-                    account_id: a,
-                    operation: b,
-                    region: c,
-                    request_id: d,
-                    queue_url: e,
-                    table_name: f,
-                    table_names: g,
-                    retries: h,
-                    ec2,
-                    ecs,
-                    eks,
-                    elastic_beanstalk: eb,
-                    xray,
-                    cloudwatch_logs: logs,
+                .prop_map(|((a, b, c, d, e, f, g, h), ec2, ecs, eks, eb, xray, logs, pre)| {
+                    let mut aws = Aws {
+                        account_id: a,
+                        operation: b,
+                        region: c,
+                        request_id: d,
+                        queue_url: e,
+                        table_name: f,
+                        table_names: g,
+                        retries: h,
+                        resource: None,
+                        ec2,
+                        ecs,
+                        eks,
+                        elastic_beanstalk: eb,
+                        xray,
+                        cloudwatch_logs: logs,
+                    };
+                    if pre {
+                        // The platform keys encoded once, as the translator does.
+                        let r = AwsResource {
+                            ec2: aws.ec2.take(),
+                            ecs: aws.ecs.take(),
+                            eks: aws.eks.take(),
+                            elastic_beanstalk: aws.elastic_beanstalk.take(),
+                            xray: aws.xray.take(),
+                            cloudwatch_logs: std::mem::take(&mut aws.cloudwatch_logs),
+                        };
+                        aws.resource = Some(Box::leak(Box::new(PreEncoded::new(r).expect("no doubles"))));
+                    }
+                    aws
                 })
         }
         fn leaf_segment() -> impl Strategy<Value = Segment<'static>> {
@@ -969,6 +1132,22 @@ mod tests {
                             prop_oneof![
                                 Just(Namespace::Null),
                                 vec((s(), meta()), 0..4).prop_map(|e| Namespace::Entries(KeyedList(e))),
+                                (
+                                    vec((s(), meta()), 0..3),
+                                    vec((s(), meta()), 0..3),
+                                    vec((s(), meta()), 0..3)
+                                )
+                                    .prop_filter_map(
+                                        "encodable shared entries",
+                                        |(b, sh, a)| {
+                                            let shared = PreEncoded::new(KeyedList(sh)).ok()?;
+                                            Some(Namespace::Spliced(SplicedEntries {
+                                                before: KeyedList(b),
+                                                shared: Box::leak(Box::new(shared)),
+                                                after: KeyedList(a),
+                                            }))
+                                        }
+                                    ),
                             ],
                         ),
                         0..3,

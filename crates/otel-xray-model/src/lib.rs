@@ -9,6 +9,7 @@
 //! | [`value`] | annotation and metadata values, keyed lists written as JSON objects |
 //! | [`limits`] | every X-Ray limit as a named constant |
 //! | [`encode`] | encoding into reusable buffers with the encoded size known |
+//! | [`preencoded`] | typed values encoded once and spliced into many documents (a resource's `aws` keys and `otel.resource.*` metadata) |
 //! | [`json`] | the hand-written JSON encoder behind [`encode`] (same bytes as `serde_json`, faster) |
 //! | [`daemon`] | the daemon's UDP framing |
 //!
@@ -29,12 +30,14 @@ pub mod encode;
 pub mod ids;
 pub mod json;
 pub mod limits;
+pub mod preencoded;
 pub mod segment;
 pub mod value;
 
 pub use ids::{IdError, SegmentId, TraceId};
+pub use preencoded::PreEncoded;
 pub use segment::{
-    Aws, Cause, CauseDetails, Ec2, Ecs, Eks, ElasticBeanstalk, Exception, Http, HttpRequest, HttpResponse, Link,
-    LogGroup, Segment, SegmentType, Service, Sql, StackFrame, XRay,
+    Aws, AwsResource, Cause, CauseDetails, Ec2, Ecs, Eks, ElasticBeanstalk, Exception, Http, HttpRequest, HttpResponse,
+    Link, LogGroup, Segment, SegmentType, Service, Sql, StackFrame, XRay,
 };
-pub use value::{AnnotationValue, Annotations, KeyedList, MetaValue, Metadata, Namespace};
+pub use value::{AnnotationValue, Annotations, KeyedList, MetaValue, Metadata, Namespace, SplicedEntries};

@@ -9,6 +9,7 @@ use std::borrow::Cow;
 use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::ids::{SegmentId, TraceId};
+use crate::preencoded::PreEncoded;
 use crate::value::{Annotations, KeyedList, MetaValue, Metadata, serialize_finite};
 
 type Str<'a> = Cow<'a, str>;
@@ -299,7 +300,11 @@ pub struct StackFrame<'a> {
 }
 
 /// `aws` object.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+///
+/// `serde` writes the members in this order: the span's keys (`account_id` … `retries`), then
+/// those of [`Aws::resource`], then the typed platform keys (`ec2` … `cloudwatch_logs`); the JSON
+/// encoder writes the same bytes.
+#[derive(Debug, Clone, PartialEq, Default, Deserialize)]
 pub struct Aws<'a> {
     /// Account id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -325,6 +330,11 @@ pub struct Aws<'a> {
     /// Number of retries (read from SDK documents; the translator never writes it).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub retries: Option<i64>,
+    /// The platform keys shared by every document of a resource, encoded once (the translator's
+    /// documents). When set, the typed platform fields below are left empty: both would be
+    /// written. Never set in documents read from the wire.
+    #[serde(skip)]
+    pub resource: Option<&'a PreEncoded<AwsResource<'a>>>,
     /// EC2 instance data.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ec2: Option<Ec2<'a>>,
@@ -343,6 +353,79 @@ pub struct Aws<'a> {
     /// CloudWatch log groups of the application.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub cloudwatch_logs: Vec<LogGroup<'a>>,
+}
+
+impl Serialize for Aws<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut m = s.serialize_struct("Aws", 15)?;
+        macro_rules! opt {
+            ($($field:ident),*) => {$(
+                if let Some(v) = &self.$field {
+                    m.serialize_field(stringify!($field), v)?;
+                }
+            )*};
+        }
+        opt!(account_id, operation, region, request_id, queue_url, table_name);
+        if !self.table_names.is_empty() {
+            m.serialize_field("table_names", &self.table_names)?;
+        }
+        opt!(retries);
+        if let Some(r) = self.resource {
+            r.get().serialize_fields(&mut m)?;
+        }
+        opt!(ec2, ecs, eks, elastic_beanstalk, xray);
+        if !self.cloudwatch_logs.is_empty() {
+            m.serialize_field("cloudwatch_logs", &self.cloudwatch_logs)?;
+        }
+        m.end()
+    }
+}
+
+/// The platform part of the `aws` object (`ec2`, `ecs`, `eks`, `elastic_beanstalk`, `xray`,
+/// `cloudwatch_logs`): what a resource contributes to every document, held encoded once in
+/// [`Aws::resource`]. Encoded, it is an object of these keys.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct AwsResource<'a> {
+    /// EC2 instance data.
+    pub ec2: Option<Ec2<'a>>,
+    /// ECS container data.
+    pub ecs: Option<Ecs<'a>>,
+    /// EKS pod data.
+    pub eks: Option<Eks<'a>>,
+    /// Elastic Beanstalk environment data.
+    pub elastic_beanstalk: Option<ElasticBeanstalk<'a>>,
+    /// The SDK that recorded the data.
+    pub xray: Option<XRay<'a>>,
+    /// CloudWatch log groups of the application.
+    pub cloudwatch_logs: Vec<LogGroup<'a>>,
+}
+
+impl AwsResource<'_> {
+    /// Writes the present keys as fields of an enclosing struct (what [`Aws`] does).
+    fn serialize_fields<M: serde::ser::SerializeStruct>(&self, m: &mut M) -> Result<(), M::Error> {
+        macro_rules! opt {
+            ($($field:ident),*) => {$(
+                if let Some(v) = &self.$field {
+                    m.serialize_field(stringify!($field), v)?;
+                }
+            )*};
+        }
+        opt!(ec2, ecs, eks, elastic_beanstalk, xray);
+        if !self.cloudwatch_logs.is_empty() {
+            m.serialize_field("cloudwatch_logs", &self.cloudwatch_logs)?;
+        }
+        Ok(())
+    }
+}
+
+impl Serialize for AwsResource<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut m = s.serialize_struct("AwsResource", 6)?;
+        self.serialize_fields(&mut m)?;
+        m.end()
+    }
 }
 
 /// `aws.ec2` object.

@@ -15,6 +15,8 @@ use serde::ser::{Error as _, SerializeMap, SerializeSeq};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::value::RawValue;
 
+use crate::preencoded::PreEncoded;
+
 /// The message of the serialization error raised for NaN and infinite doubles.
 pub const NON_FINITE_MESSAGE: &str = "a NaN or infinite number cannot be written as JSON";
 
@@ -95,9 +97,13 @@ impl<'a, V> KeyedList<'a, V> {
         if self.0.len() < 2 {
             return;
         }
+        // Already sorted with unique keys (a list built sorted): nothing to do.
+        if self.0.windows(2).all(|w| key_cmp(&w[0].0, &w[1].0).is_lt()) {
+            return;
+        }
         // A stable sort keeps equal keys in insertion order; `dedup_by` keeps the first of a run,
         // so the later value is swapped into it: the last entry of each key wins.
-        self.0.sort_by(|a, b| a.0.cmp(&b.0));
+        self.0.sort_by(|a, b| key_cmp(&a.0, &b.0));
         self.0.dedup_by(|later, kept| {
             let same = later.0 == kept.0;
             if same {
@@ -111,6 +117,20 @@ impl<'a, V> KeyedList<'a, V> {
     pub fn iter(&self) -> impl Iterator<Item = &(Cow<'a, str>, V)> {
         self.0.iter()
     }
+}
+
+/// `a.cmp(b)` (byte order), deciding on the first eight bytes without a `memcmp` call when they
+/// differ (they usually do: keys are short and varied).
+#[inline]
+fn key_cmp(a: &str, b: &str) -> std::cmp::Ordering {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if let (Some(x), Some(y)) = (a.first_chunk::<8>(), b.first_chunk::<8>()) {
+        let (x, y) = (u64::from_be_bytes(*x), u64::from_be_bytes(*y));
+        if x != y {
+            return x.cmp(&y);
+        }
+    }
+    a.cmp(b)
 }
 
 impl<V: Serialize> Serialize for KeyedList<'_, V> {
@@ -274,6 +294,60 @@ pub enum Namespace<'a> {
     Null,
     /// The namespace's entries.
     Entries(KeyedList<'a, MetaValue<'a>>),
+    /// Entries around a run of entries shared by many documents and encoded once (the
+    /// translator's `otel.resource.*` entries). Never read from the wire.
+    Spliced(SplicedEntries<'a>),
+}
+
+/// The entries of a [`Namespace::Spliced`]: written as one object, `before`, then `shared`, then
+/// `after`, each in list order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SplicedEntries<'a> {
+    /// Entries written first.
+    pub before: KeyedList<'a, MetaValue<'a>>,
+    /// Entries encoded once, written next.
+    pub shared: &'a PreEncoded<KeyedList<'a, MetaValue<'a>>>,
+    /// Entries written last.
+    pub after: KeyedList<'a, MetaValue<'a>>,
+}
+
+impl<'a> SplicedEntries<'a> {
+    /// All entries as one list, in the order they are written (the shared ones copied).
+    pub fn to_entries(&self) -> KeyedList<'a, MetaValue<'a>> {
+        let shared = &self.shared.get().0;
+        let mut all = Vec::with_capacity(self.before.len() + shared.len() + self.after.len());
+        all.extend(self.before.0.iter().cloned());
+        all.extend(shared.iter().cloned());
+        all.extend(self.after.0.iter().cloned());
+        KeyedList(all)
+    }
+}
+
+impl<'a> Namespace<'a> {
+    /// The value of the last entry with this key (`None` for a `null` namespace).
+    pub fn get(&self, key: &str) -> Option<&MetaValue<'a>> {
+        match self {
+            Self::Null => None,
+            Self::Entries(e) => e.get(key),
+            Self::Spliced(s) => s
+                .after
+                .get(key)
+                .or_else(|| s.shared.get().get(key))
+                .or_else(|| s.before.get(key)),
+        }
+    }
+
+    /// The entries as one editable list, a spliced namespace first turned into a plain one
+    /// (`None` for a `null` namespace).
+    pub fn entries_mut(&mut self) -> Option<&mut KeyedList<'a, MetaValue<'a>>> {
+        if let Self::Spliced(s) = self {
+            *self = Self::Entries(s.to_entries());
+        }
+        match self {
+            Self::Entries(e) => Some(e),
+            _ => None,
+        }
+    }
 }
 
 impl Serialize for Namespace<'_> {
@@ -281,6 +355,14 @@ impl Serialize for Namespace<'_> {
         match self {
             Self::Null => s.serialize_unit(),
             Self::Entries(e) => e.serialize(s),
+            Self::Spliced(sp) => {
+                let shared = &sp.shared.get().0;
+                let mut map = s.serialize_map(Some(sp.before.len() + shared.len() + sp.after.len()))?;
+                for (k, v) in sp.before.iter().chain(shared).chain(sp.after.iter()) {
+                    map.serialize_entry(k, v)?;
+                }
+                map.end()
+            }
         }
     }
 }
@@ -315,10 +397,7 @@ pub fn default_namespace<'m, 'a>(metadata: &'m mut Metadata<'a>) -> &'m mut Keye
     if matches!(ns, Namespace::Null) {
         *ns = Namespace::Entries(KeyedList::new());
     }
-    match ns {
-        Namespace::Entries(e) => e,
-        Namespace::Null => unreachable!("replaced above"),
-    }
+    ns.entries_mut().expect("replaced above")
 }
 
 #[cfg(test)]
@@ -333,6 +412,31 @@ mod tests {
         l.push("b", 3);
         l.dedup_keep_last();
         assert_eq!(l.0, vec![("a".into(), 2), ("b".into(), 3)]);
+    }
+
+    #[test]
+    fn key_order_is_byte_order() {
+        let keys = [
+            "",
+            "a",
+            "ab",
+            "abcdefgh",
+            "abcdefgh",
+            "abcdefghi",
+            "abcdefgi",
+            "http.route",
+            "http.request.method",
+            "otel.resource.a",
+            "otel.resource.b",
+            "otel.events",
+            "\u{e9}t\u{e9}",
+            "Z",
+        ];
+        for a in keys {
+            for b in keys {
+                assert_eq!(key_cmp(a, b), a.cmp(b), "{a:?} vs {b:?}");
+            }
+        }
     }
 
     #[test]

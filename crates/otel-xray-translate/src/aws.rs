@@ -5,14 +5,27 @@
 
 use std::borrow::Cow;
 
-use otel_xray_model::{Aws, Ec2, Ecs, Eks, ElasticBeanstalk, LogGroup, Service, XRay};
+use otel_xray_model::{
+    Aws, AwsResource, Ec2, Ecs, Eks, ElasticBeanstalk, KeyedList, LogGroup, MetaValue, PreEncoded, Service, XRay,
+};
 
 use crate::keys::*;
+use crate::metadata::meta_value;
 use crate::pipeline::Consumed;
 use crate::view::{Attr, ResourceRef, Value, find, find_str};
 
 fn opt(s: &str) -> Option<Cow<'_, str>> {
     (!s.is_empty()).then_some(Cow::Borrowed(s))
+}
+
+/// What a resource contributes to the `aws` block of every document of its spans.
+#[derive(Debug, Clone)]
+pub struct ResourceAws<'a> {
+    /// `cloud.account.id`.
+    pub account_id: Option<Cow<'a, str>>,
+    /// `ec2`, `ecs`, `eks`, `elastic_beanstalk`, `xray` and `cloudwatch_logs`, encoded once and
+    /// spliced into each document.
+    pub platform: PreEncoded<AwsResource<'a>>,
 }
 
 /// What a resource contributes to every document of its spans.
@@ -24,8 +37,9 @@ pub struct ResourceContext<'a> {
     pub origin: Option<&'static str>,
     /// `service`, when a version is known.
     pub service: Option<Service<'a>>,
-    /// The `aws` block without the span's keys; `None` for a non-AWS cloud provider.
-    pub aws: Option<Aws<'a>>,
+    /// The resource's `account_id` and platform keys of the `aws` block (the platform keys
+    /// encoded once); `None` for a non-AWS cloud provider.
+    pub aws: Option<ResourceAws<'a>>,
     /// `telemetry.sdk.language`, which picks the stack-trace parser.
     pub language: &'a str,
     /// `otel.resource.<key>` for each resource attribute, computed once.
@@ -34,6 +48,10 @@ pub struct ResourceContext<'a> {
     /// pushed in this order form one sorted run, so the per-document stable sort of the `default`
     /// namespace (`KeyedList::dedup_keep_last`) only has to place the span's own entries.
     pub(crate) sorted_resource: Vec<usize>,
+    /// The `otel.resource.*` metadata entries of a segment, sorted by key, keys made unique (the
+    /// later attribute winning) and encoded once, for when none of them becomes an annotation;
+    /// `None` when there are none (or one cannot be encoded).
+    pub(crate) shared_metadata: Option<PreEncoded<KeyedList<'a, MetaValue<'a>>>>,
 }
 
 impl<'a> ResourceContext<'a> {
@@ -73,6 +91,20 @@ impl<'a> ResourceContext<'a> {
         let prefixed_keys: Vec<String> = r.iter().map(|a| format!("{RESOURCE_PREFIX}{}", a.key)).collect();
         let mut sorted_resource: Vec<usize> = (0..prefixed_keys.len()).collect();
         sorted_resource.sort_by(|&a, &b| prefixed_keys[a].cmp(&prefixed_keys[b]));
+        let mut shared = KeyedList(Vec::with_capacity(r.len()));
+        for &i in &sorted_resource {
+            if r[i].value != Value::Empty {
+                shared.push(Cow::Owned(prefixed_keys[i].clone()), meta_value(r[i].value));
+            }
+        }
+        // Equal keys are adjacent and in resource order: the later attribute wins, as it does
+        // when the entries are pushed per document.
+        shared.dedup_keep_last();
+        let shared_metadata = if shared.is_empty() {
+            None
+        } else {
+            PreEncoded::new(shared).ok()
+        };
         Self {
             resource,
             origin,
@@ -81,11 +113,12 @@ impl<'a> ResourceContext<'a> {
             language,
             prefixed_keys,
             sorted_resource,
+            shared_metadata,
         }
     }
 }
 
-fn base_aws<'a>(r: &[Attr<'a>], platform: &'a str, log_groups: &'a [String]) -> Aws<'a> {
+fn base_aws<'a>(r: &[Attr<'a>], platform: &'a str, log_groups: &'a [String]) -> ResourceAws<'a> {
     let s = |k: &str| find_str(r, k);
     let host_id = s("host.id");
     let az = s("cloud.availability_zone");
@@ -132,15 +165,18 @@ fn base_aws<'a>(r: &[Attr<'a>], platform: &'a str, log_groups: &'a [String]) -> 
         auto_instrumentation: !s("telemetry.auto.version").is_empty() || !s("telemetry.distro.version").is_empty(),
     };
     let cloudwatch_logs = log_groups_of(r, log_groups);
-    Aws {
-        account_id: opt(s("cloud.account.id")),
+    let platform = AwsResource {
         ec2,
         ecs,
         eks,
         elastic_beanstalk,
         xray: Some(xray),
         cloudwatch_logs,
-        ..Aws::default()
+    };
+    ResourceAws {
+        account_id: opt(s("cloud.account.id")),
+        // Strings and integers only: nothing that JSON cannot express.
+        platform: PreEncoded::new(platform).expect("the platform keys hold no doubles"),
     }
 }
 
@@ -208,7 +244,15 @@ pub(crate) fn make_aws<'a>(
     let mut request_id = None;
     let mut queue_url = None;
     let mut table_name = None;
+    // Read whether consumed or not (the last occurrence wins, as with `find`).
+    let mut messaging_url = None;
+    let mut table_names = None;
     for (i, a) in attrs.iter().enumerate() {
+        match a.key {
+            MESSAGING_URL => messaging_url = Some(a.value),
+            AWS_DYNAMODB_TABLE_NAMES => table_names = Some(a.value),
+            _ => {}
+        }
         if consumed[i] != Consumed::Live {
             continue;
         }
@@ -227,20 +271,24 @@ pub(crate) fn make_aws<'a>(
         consumed[i] = Consumed::Structured;
     }
     let base = ctx.aws.as_ref()?;
-    let mut aws = reborrow(base);
-    if let Some(a) = account_id {
-        aws.account_id = opt(a);
-    }
+    let mut aws = Aws {
+        account_id: match account_id {
+            Some(a) => opt(a),
+            None => base.account_id.as_deref().map(Cow::Borrowed),
+        },
+        resource: Some(&base.platform),
+        ..Aws::default()
+    };
     aws.operation = opt(operation.or(rpc_method).unwrap_or(""));
     aws.region = opt(region.unwrap_or(""));
     aws.request_id = opt(request_id.unwrap_or(""));
     // Read but not consumed: these also stay in metadata.
-    if let Some(u) = find(attrs, MESSAGING_URL) {
+    if let Some(u) = messaging_url {
         queue_url = Some(u.as_str());
     }
     aws.queue_url = opt(queue_url.unwrap_or(""));
     aws.table_name = opt(table_name.unwrap_or(""));
-    match find(attrs, AWS_DYNAMODB_TABLE_NAMES) {
+    match table_names {
         Some(Value::Array(list)) if list.len() == 1 => {
             aws.table_name = list.get(0).and_then(|v| opt(v.as_str()));
         }
@@ -252,61 +300,4 @@ pub(crate) fn make_aws<'a>(
         _ => {}
     }
     Some(aws)
-}
-
-fn rb<'a>(c: &'a Option<Cow<'a, str>>) -> Option<Cow<'a, str>> {
-    c.as_deref().map(Cow::Borrowed)
-}
-
-/// A copy of the resource's `aws` block whose strings borrow from it (no string is copied).
-fn reborrow<'a>(a: &'a Aws<'a>) -> Aws<'a> {
-    Aws {
-        account_id: rb(&a.account_id),
-        operation: None,
-        region: None,
-        request_id: None,
-        queue_url: None,
-        table_name: None,
-        table_names: Vec::new(),
-        retries: None,
-        ec2: a.ec2.as_ref().map(|e| Ec2 {
-            instance_id: rb(&e.instance_id),
-            availability_zone: rb(&e.availability_zone),
-            instance_size: rb(&e.instance_size),
-            ami_id: rb(&e.ami_id),
-        }),
-        ecs: a.ecs.as_ref().map(|e| Ecs {
-            container: rb(&e.container),
-            container_id: rb(&e.container_id),
-            availability_zone: rb(&e.availability_zone),
-            container_arn: rb(&e.container_arn),
-            cluster_arn: rb(&e.cluster_arn),
-            task_arn: rb(&e.task_arn),
-            task_family: rb(&e.task_family),
-            launch_type: rb(&e.launch_type),
-        }),
-        eks: a.eks.as_ref().map(|e| Eks {
-            cluster_name: rb(&e.cluster_name),
-            pod: rb(&e.pod),
-            container_id: rb(&e.container_id),
-        }),
-        elastic_beanstalk: a.elastic_beanstalk.as_ref().map(|e| ElasticBeanstalk {
-            environment_name: rb(&e.environment_name),
-            version_label: rb(&e.version_label),
-            deployment_id: e.deployment_id,
-        }),
-        xray: a.xray.as_ref().map(|x| XRay {
-            sdk: rb(&x.sdk),
-            sdk_version: rb(&x.sdk_version),
-            auto_instrumentation: x.auto_instrumentation,
-        }),
-        cloudwatch_logs: a
-            .cloudwatch_logs
-            .iter()
-            .map(|l| LogGroup {
-                log_group: Cow::Borrowed(&l.log_group),
-                arn: rb(&l.arn),
-            })
-            .collect(),
-    }
 }

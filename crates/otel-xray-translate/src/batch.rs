@@ -18,7 +18,7 @@ use crate::error::{DocumentError, TranslateError};
 use crate::pack::{pack, unpack};
 use crate::pipeline::IdSource;
 use crate::shrink::{Budget, encode_within};
-use crate::source::{SdkIds, otlp_resource, otlp_span, sdk_resource, sdk_span};
+use crate::source::{SdkIds, otlp_resource, otlp_span_reusing, sdk_resource, sdk_span, sdk_span_reusing};
 use crate::view::SpanRef;
 
 /// Per-batch inputs that do not come from the spans.
@@ -214,6 +214,8 @@ impl Translator {
         ids: &mut dyn IdSource,
         out: &mut DocumentBatch,
     ) {
+        // One attribute vector for every span of the request.
+        let mut attrs = Vec::new();
         for rs in resource_spans {
             let ctx = ResourceContext::new(
                 otlp_resource(rs.resource.as_ref()),
@@ -221,7 +223,9 @@ impl Translator {
             );
             for ss in &rs.scope_spans {
                 for span in &ss.spans {
-                    self.translate_into(&otlp_span(span), &ctx, options, ids, out);
+                    let mut view = otlp_span_reusing(span, attrs);
+                    self.translate_into(&view, &ctx, options, ids, out);
+                    attrs = std::mem::take(&mut view.attributes);
                 }
             }
         }
@@ -243,9 +247,14 @@ impl Translator {
         out: &mut DocumentBatch,
     ) {
         let ctx = ResourceContext::new(sdk_resource(resource), &self.prepared.config.aws_log_groups);
-        for span in spans {
-            let sdk_ids = SdkIds::of(span);
-            self.translate_into(&sdk_span(span, &sdk_ids), &ctx, options, ids, out);
+        // The id bytes of every span up front (one allocation), so that one attribute vector
+        // serves every span.
+        let all_ids: Vec<SdkIds> = spans.iter().map(SdkIds::of).collect();
+        let mut attrs = Vec::new();
+        for (span, sdk_ids) in spans.iter().zip(&all_ids) {
+            let mut view = sdk_span_reusing(span, sdk_ids, attrs);
+            self.translate_into(&view, &ctx, options, ids, out);
+            attrs = std::mem::take(&mut view.attributes);
         }
     }
 

@@ -74,4 +74,9 @@ impl KeySet {
     pub(crate) fn contains(&self, key: &str) -> bool {
         !self.0.is_empty() && self.0.binary_search_by(|k| k.as_str().cmp(key)).is_ok()
     }
+
+    /// Whether some key starts with `prefix`.
+    pub(crate) fn any_with_prefix(&self, prefix: &str) -> bool {
+        self.0.iter().any(|k| k.starts_with(prefix))
+    }
 }

@@ -22,17 +22,17 @@ struct Parts<'a> {
     http_host: Option<&'a str>,
     target: Option<&'a str>,
     server_name: Option<&'a str>,
-    host_port: Option<Cow<'a, str>>,
+    host_port: Option<Port<'a>>,
     host_name: Option<&'a str>,
     net_host_name: Option<&'a str>,
     peer_name: Option<&'a str>,
-    peer_port: Option<Cow<'a, str>>,
+    peer_port: Option<Port<'a>>,
     peer_ip: Option<&'a str>,
-    network_peer_port: Option<Cow<'a, str>>,
+    network_peer_port: Option<Port<'a>>,
     url_path: Option<&'a str>,
     url_query: Option<&'a str>,
     server_address: Option<&'a str>,
-    server_port: Option<Cow<'a, str>>,
+    server_port: Option<Port<'a>>,
     peer_seen: bool,
     has_http: bool,
     has_url_attrs: bool,
@@ -120,7 +120,7 @@ pub(crate) fn make_http<'a>(
                 p.has_url_attrs = true;
             }
             NET_HOST_PORT if conv.read_v0 => {
-                p.host_port = v.as_port();
+                p.host_port = Port::of(v);
                 p.has_http = true;
             }
             HOST_NAME if conv.read_v0 => {
@@ -136,7 +136,7 @@ pub(crate) fn make_http<'a>(
                 p.has_url_attrs = true;
             }
             NET_PEER_PORT if conv.read_v0 => {
-                p.peer_port = v.as_port();
+                p.peer_port = Port::of(v);
             }
             NET_PEER_IP if conv.read_v0 => {
                 p.peer_ip = Some(s);
@@ -156,7 +156,7 @@ pub(crate) fn make_http<'a>(
                 }
             }
             NETWORK_PEER_PORT if conv.read_v1 => {
-                p.network_peer_port = v.as_port();
+                p.network_peer_port = Port::of(v);
             }
             CLIENT_ADDRESS => {
                 if is_ip(s) {
@@ -176,7 +176,7 @@ pub(crate) fn make_http<'a>(
                 p.has_url_attrs = true;
             }
             SERVER_PORT => {
-                p.server_port = v.as_port();
+                p.server_port = Port::of(v);
             }
             _ => hit = false,
         }
@@ -229,29 +229,32 @@ fn build_url<'a>(kind: SpanKind, p: &Parts<'a>, conv: ConventionReading) -> Cow<
     } else {
         (p.peer_name.or(p.peer_ip).or(p.server_address).unwrap_or(""), false)
     };
-    let port: Option<&str> = if from_http_host {
+    let port: Option<Port<'_>> = if from_http_host {
         None
     } else if kind == SpanKind::Server {
-        p.host_port.as_deref().or(p.server_port.as_deref())
+        p.host_port.or(p.server_port)
     } else {
         // `server.port` is never used for client URLs.
-        p.peer_port.as_deref().or(if conv.read_v1 {
-            p.network_peer_port.as_deref()
-        } else {
-            None
-        })
+        p.peer_port.or(if conv.read_v1 { p.network_peer_port } else { None })
     };
     let mut url = String::with_capacity(scheme.len() + host.len() + 32);
     url.push_str(scheme);
     url.push_str("://");
     url.push_str(host);
-    if let Some(port) = port
-        && !port.is_empty()
-        && !(port == "80" && scheme == "http")
-        && !(port == "443" && scheme == "https")
-    {
-        url.push(':');
-        url.push_str(port);
+    // The scheme's default port is left out.
+    let is_default = |port: i64| (port == 80 && scheme == "http") || (port == 443 && scheme == "https");
+    let is_default_text = |port: &str| (port == "80" && scheme == "http") || (port == "443" && scheme == "https");
+    match port {
+        Some(Port::Str(port)) if !port.is_empty() && !is_default_text(port) => {
+            url.push(':');
+            url.push_str(port);
+        }
+        Some(Port::Int(port)) if !is_default(port) => {
+            use std::fmt::Write as _;
+            // Into the URL's spare capacity: no allocation.
+            let _ = write!(url, ":{port}");
+        }
+        _ => {}
     }
     match p.target {
         Some(t) => url.push_str(t),
@@ -266,6 +269,24 @@ fn build_url<'a>(kind: SpanKind, p: &Parts<'a>, conv: ConventionReading) -> Cow<
         }
     }
     Cow::Owned(url)
+}
+
+/// A port attribute: a string as is, or an integer written in decimal when the URL is built
+/// (no string made for ports that end up unused).
+#[derive(Debug, Clone, Copy)]
+enum Port<'a> {
+    Str(&'a str),
+    Int(i64),
+}
+
+impl<'a> Port<'a> {
+    fn of(v: Value<'a>) -> Option<Self> {
+        match v {
+            Value::Str(s) => Some(Self::Str(s)),
+            Value::Int(i) => Some(Self::Int(i)),
+            _ => None,
+        }
+    }
 }
 
 /// The response size of a `RECEIVED` message: span attributes first, then events.

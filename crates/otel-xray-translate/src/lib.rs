@@ -51,7 +51,7 @@ mod sql;
 mod stack;
 pub mod view;
 
-pub use aws::ResourceContext;
+pub use aws::{ResourceAws, ResourceContext};
 pub use batch::{BatchOptions, DocumentBatch, DocumentInfo, Failure, FailureReason};
 pub use config::{ConventionReading, TranslatorConfig};
 pub use error::{DocumentError, TranslateError};

@@ -4,7 +4,9 @@
 use std::borrow::Cow;
 
 use otel_xray_model::value::{DEFAULT_NAMESPACE, default_namespace};
-use otel_xray_model::{AnnotationValue, Annotations, KeyedList, MetaValue, Metadata, Namespace};
+use otel_xray_model::{
+    AnnotationValue, Annotations, KeyedList, MetaValue, Metadata, Namespace, PreEncoded, SplicedEntries,
+};
 
 use crate::config::KeySet;
 use crate::keys::*;
@@ -59,6 +61,8 @@ pub(crate) struct AnnotationInput<'s, 'a> {
     pub resource_keys: &'a [String],
     /// Indices into `resource`, stably sorted by `resource_keys`.
     pub sorted_resource: &'a [usize],
+    /// The resource's metadata entries encoded once ([`crate::aws::ResourceContext`]).
+    pub shared_metadata: Option<&'a PreEncoded<KeyedList<'a, MetaValue<'a>>>>,
     pub store_resource: bool,
     pub is_subsegment: bool,
     pub indexed: &'s KeySet,
@@ -108,14 +112,27 @@ pub(crate) fn make_annotations<'a>(input: &AnnotationInput<'_, 'a>, consumed: &m
     }
     let in_set = |key: &str| (!input.index_all && input.indexed.contains(key)) || extra.contains(&key);
 
+    // The resource's entries encoded once can stand for the per-document ones when none of them
+    // becomes an annotation (no resource key indexed, by the config or by the span).
+    let shared = input.shared_metadata.filter(|_| {
+        input.store_resource
+            && !input.index_all
+            && !input.indexed.any_with_prefix(RESOURCE_PREFIX)
+            && !extra.iter().any(|k| k.starts_with(RESOURCE_PREFIX))
+    });
+
     // Sized once for every entry that may land here: growing it push by push cost about six
     // reallocations per document.
     let live = consumed.iter().filter(|c| **c == Consumed::Live).count();
-    let from_resource = if input.store_resource { input.resource.len() } else { 0 };
+    let from_resource = if input.store_resource && shared.is_none() {
+        input.resource.len()
+    } else {
+        0
+    };
     let mut default_entries: KeyedList<'a, MetaValue<'a>> = KeyedList(Vec::with_capacity(live + from_resource));
     let mut namespaces: Metadata<'a> = KeyedList::new();
 
-    if input.store_resource {
+    if input.store_resource && shared.is_none() {
         let to_annotation = |a: &Attr<'a>, key: &str| a.value.is_scalar() && (input.index_all || in_set(key));
         // Annotations in resource order: sanitising can make different keys equal, so their order
         // decides which one `dedup_keep_last` keeps.
@@ -170,15 +187,55 @@ pub(crate) fn make_annotations<'a>(input: &AnnotationInput<'_, 'a>, consumed: &m
 
     out.annotations.dedup_keep_last();
     namespaces.dedup_keep_last();
-    if !default_entries.is_empty() {
-        default_entries.dedup_keep_last();
+    let default = match shared {
+        Some(shared) => Some(splice(default_entries, shared)),
+        None if default_entries.is_empty() => None,
+        None => {
+            default_entries.dedup_keep_last();
+            Some(Namespace::Entries(default_entries))
+        }
+    };
+    if let Some(default) = default {
         // A `default` pushed through `aws.xray.metadata.DEFAULT` spelled differently is merged
         // above, so this is the only `default` namespace.
         namespaces.0.retain(|(k, _)| k != DEFAULT_NAMESPACE);
-        namespaces.push(DEFAULT_NAMESPACE, Namespace::Entries(default_entries));
+        namespaces.push(DEFAULT_NAMESPACE, default);
     }
     out.metadata = namespaces;
     out
+}
+
+/// The `default` namespace from the span's own entries (in push order) and the resource's shared
+/// entries (sorted, unique): the same entries, in the same order, as pushing the resource's
+/// entries first and then sorting stably with the later entry winning.
+fn splice<'a>(
+    mut span_entries: KeyedList<'a, MetaValue<'a>>,
+    shared: &'a PreEncoded<KeyedList<'a, MetaValue<'a>>>,
+) -> Namespace<'a> {
+    let list = &shared.get().0;
+    let (Some((first, _)), Some((last, _))) = (list.first(), list.last()) else {
+        unreachable!("shared entries are never empty");
+    };
+    let (first, last) = (first.as_ref(), last.as_ref());
+    if span_entries
+        .iter()
+        .any(|(k, _)| first <= k.as_ref() && k.as_ref() <= last)
+    {
+        // A span key sorts among the resource's: the entries are interleaved, as before.
+        let mut all = KeyedList(Vec::with_capacity(list.len() + span_entries.len()));
+        all.0.extend(list.iter().cloned());
+        all.0.append(&mut span_entries.0);
+        all.dedup_keep_last();
+        return Namespace::Entries(all);
+    }
+    span_entries.dedup_keep_last();
+    let split = span_entries.0.partition_point(|(k, _)| k.as_ref() < first);
+    let after = KeyedList(span_entries.0.split_off(split));
+    Namespace::Spliced(SplicedEntries {
+        before: span_entries,
+        shared,
+        after,
+    })
 }
 
 /// Appends the events that fed no exception to `metadata.default["otel.events"]`, unless a span
@@ -211,10 +268,68 @@ pub(crate) fn add_events<'a>(metadata: &mut Metadata<'a>, attrs: &[Attr<'a>], ev
     if list.is_empty() {
         return;
     }
+    // Appended last; a spliced namespace keeps its shared entries encoded.
+    if let Some((_, ns @ Namespace::Spliced(_))) = metadata.0.iter_mut().rev().find(|(k, _)| k == DEFAULT_NAMESPACE) {
+        if ns.get(OTEL_EVENTS).is_none()
+            && let Namespace::Spliced(s) = ns
+        {
+            s.after.push(OTEL_EVENTS, MetaValue::Array(list));
+        }
+        return;
+    }
     let default = default_namespace(metadata);
     // An `otel.events` entry the span's own metadata already holds (through
     // `aws.xray.metadata.default`) takes precedence, like a span attribute of that name.
     if default.get(OTEL_EVENTS).is_none() {
         default.push(OTEL_EVENTS, MetaValue::Array(list));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use otel_xray_model::encode::json_encoded_len;
+    use otel_xray_model::json::JsonEncode;
+
+    fn list(keys: &[&'static str]) -> KeyedList<'static, MetaValue<'static>> {
+        KeyedList(
+            keys.iter()
+                .enumerate()
+                .map(|(i, k)| (Cow::Borrowed(*k), MetaValue::Int(i as i64)))
+                .collect(),
+        )
+    }
+
+    /// Splicing writes what pushing the resource's entries first and then sorting wrote.
+    #[test]
+    fn splice_matches_sorting_everything() {
+        let resource = ["otel.resource.a", "otel.resource.b", "otel.resource.c"];
+        let cases: [&[&'static str]; 6] = [
+            &[],
+            &["thread.id", "code.function", "http.route"],
+            &["z", "a", "z", "otel.events"],
+            &["otel.resource.b", "x"],
+            &["otel.resource.bb", "a"],
+            &["otel.resource.c"],
+        ];
+        for span_keys in cases {
+            let shared = Box::leak(Box::new(PreEncoded::new(list(&resource)).unwrap()));
+            let mut expected = list(&resource);
+            expected.0.extend(list(span_keys).0);
+            expected.dedup_keep_last();
+            let mut want = Vec::new();
+            expected.encode_json(&mut want).unwrap();
+
+            let got = splice(list(span_keys), shared);
+            let mut bytes = Vec::new();
+            got.encode_json(&mut bytes).unwrap();
+            assert_eq!(
+                String::from_utf8(bytes).unwrap(),
+                String::from_utf8(want.clone()).unwrap()
+            );
+            assert_eq!(json_encoded_len(&got).unwrap(), want.len());
+            assert_eq!(serde_json::to_vec(&got).unwrap(), want);
+            assert_eq!(got.clone().entries_mut().cloned().unwrap_or_default(), expected);
+        }
     }
 }

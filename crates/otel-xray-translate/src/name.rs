@@ -27,10 +27,32 @@ fn allowed(c: char) -> bool {
     )
 }
 
+/// [`allowed`] for each ASCII byte (the same rule; a unit test checks they agree).
+const ASCII_ALLOWED: [bool; 128] = {
+    let mut t = [false; 128];
+    let mut c = 0;
+    while c < 128 {
+        let b = c as u8;
+        t[c] = b.is_ascii_alphanumeric()
+            || matches!(
+                b,
+                b' ' | b'_' | b'.' | b':' | b'/' | b'%' | b'&' | b'#' | b'=' | b'+' | b'-' | b'@'
+            );
+        c += 1;
+    }
+    t
+};
+
 /// The character filter and 200-byte cut of `fixSegmentName`, without the `span` fallback.
 /// Returns an empty string when nothing is left.
 pub fn sanitize_name(name: &str) -> Cow<'_, str> {
-    let clean: Cow<'_, str> = if name.chars().all(allowed) {
+    // Names are nearly always ASCII: a table lookup per byte instead of decoding characters.
+    let all_allowed = if name.is_ascii() {
+        name.bytes().all(|b| ASCII_ALLOWED[usize::from(b)])
+    } else {
+        name.chars().all(allowed)
+    };
+    let clean: Cow<'_, str> = if all_allowed {
         Cow::Borrowed(name)
     } else {
         Cow::Owned(name.chars().filter(|&c| allowed(c)).collect())
@@ -65,7 +87,10 @@ pub fn trim_aws_sdk_prefix(name: &str) -> &str {
 /// schemes), and because it runs on every database span.
 fn db_host(connection_string: &str) -> Option<&str> {
     let s = connection_string.strip_prefix("jdbc:").unwrap_or(connection_string);
-    let (scheme, rest) = s.split_once("://")?;
+    // `split_once("://")`, found through the first `:` (an earlier `:` would make the scheme
+    // invalid anyway).
+    let colon = s.find(':')?;
+    let (scheme, rest) = (&s[..colon], s[colon..].strip_prefix("://")?);
     let mut chars = scheme.chars();
     if !chars.next().is_some_and(|c| c.is_ascii_alphabetic())
         || !chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
@@ -111,15 +136,43 @@ pub(crate) fn name_and_namespace<'a>(
         let c = sanitize_name(candidate);
         (!c.is_empty()).then_some(c)
     };
+    // One pass over the attributes for every key read below (the last occurrence wins, as with
+    // `find`).
+    let mut local_service = "";
+    let mut span_kind = "";
+    let mut remote_service = "";
+    let mut peer_service = "";
+    let mut aws_service = "";
+    let mut db_name = "";
+    let mut db_connection = "";
+    let mut rpc_service = "";
+    let mut http_host = "";
+    let mut net_peer_name = "";
+    for a in attrs {
+        let slot = match a.key {
+            keys::AWS_LOCAL_SERVICE => &mut local_service,
+            keys::AWS_SPAN_KIND => &mut span_kind,
+            keys::AWS_REMOTE_SERVICE => &mut remote_service,
+            keys::PEER_SERVICE => &mut peer_service,
+            keys::AWS_SERVICE => &mut aws_service,
+            keys::DB_NAME => &mut db_name,
+            keys::DB_CONNECTION_STRING => &mut db_connection,
+            keys::RPC_SERVICE => &mut rpc_service,
+            keys::HTTP_HOST => &mut http_host,
+            keys::NET_PEER_NAME => &mut net_peer_name,
+            _ => continue,
+        };
+        *slot = a.value.as_str();
+    }
     let mut name: Option<Cow<'a, str>> = None;
     if kind == SpanKind::Server {
-        name = pick(find_str(attrs, keys::AWS_LOCAL_SERVICE));
+        name = pick(local_service);
     }
-    if name.is_none() && kind == SpanKind::Internal && find_str(attrs, keys::AWS_SPAN_KIND) == keys::LOCAL_ROOT {
-        name = pick(find_str(attrs, keys::AWS_LOCAL_SERVICE));
+    if name.is_none() && kind == SpanKind::Internal && span_kind == keys::LOCAL_ROOT {
+        name = pick(local_service);
     }
     if name.is_none() && kind.is_outgoing_or_consumer() {
-        let remote = find_str(attrs, keys::AWS_REMOTE_SERVICE);
+        let remote = remote_service;
         name = pick(if is_aws_sdk {
             trim_aws_sdk_prefix(remote)
         } else {
@@ -127,25 +180,29 @@ pub(crate) fn name_and_namespace<'a>(
         });
     }
     if name.is_none() {
-        name = pick(find_str(attrs, keys::PEER_SERVICE));
+        name = pick(peer_service);
     }
     if is_aws_sdk {
         namespace = Some("aws");
     }
     if name.is_none() {
-        name = pick(find_str(attrs, keys::AWS_SERVICE));
+        name = pick(aws_service);
         if name.is_some() && namespace.is_none() {
             namespace = Some("aws");
         }
     }
     if name.is_none() {
-        let db = find_str(attrs, keys::DB_NAME);
+        let db = db_name;
         if !db.is_empty() {
-            name = match db_host(find_str(attrs, keys::DB_CONNECTION_STRING)) {
+            name = match db_host(db_connection) {
                 Some(host) => {
-                    let full = format!("{db}@{host}");
-                    let c = sanitize_name(&full);
-                    (!c.is_empty()).then(|| Cow::Owned(c.into_owned()))
+                    let full = crate::sql::join3(db, "@", host);
+                    // Clean already (the usual case): keep the string instead of copying it.
+                    let c = match sanitize_name(&full) {
+                        Cow::Borrowed(_) => full,
+                        Cow::Owned(o) => o,
+                    };
+                    (!c.is_empty()).then_some(Cow::Owned(c))
                 }
                 None => pick(db),
             };
@@ -154,11 +211,11 @@ pub(crate) fn name_and_namespace<'a>(
     if name.is_none() && kind == SpanKind::Server {
         name = pick(find_str(&resource.attributes, keys::SERVICE_NAME));
     }
-    for key in [keys::RPC_SERVICE, keys::HTTP_HOST, keys::NET_PEER_NAME] {
+    for value in [rpc_service, http_host, net_peer_name] {
         if name.is_some() {
             break;
         }
-        name = pick(find_str(attrs, key));
+        name = pick(value);
     }
     let name = name.unwrap_or_else(|| fix_segment_name(span_name));
     if namespace.is_none() && kind == SpanKind::Client {
@@ -170,6 +227,13 @@ pub(crate) fn name_and_namespace<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ascii_table_agrees_with_allowed() {
+        for b in 0u8..128 {
+            assert_eq!(ASCII_ALLOWED[usize::from(b)], allowed(char::from(b)), "{b}");
+        }
+    }
 
     #[test]
     fn fix_segment_name_examples_of_the_spec() {

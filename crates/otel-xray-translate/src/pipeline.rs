@@ -158,6 +158,7 @@ fn make_segment<'a>(
             resource: &ctx.resource.attributes,
             resource_keys: &ctx.prefixed_keys,
             sorted_resource: &ctx.sorted_resource,
+            shared_metadata: ctx.shared_metadata.as_ref(),
             store_resource,
             is_subsegment,
             indexed: &prepared.indexed,
@@ -350,7 +351,7 @@ pub(crate) fn translate_span<'a>(
         aws.table_names.clear();
     }
     for (_, ns) in svc.metadata.0.iter_mut() {
-        if let Namespace::Entries(entries) = ns {
+        if let Some(entries) = ns.entries_mut() {
             entries.retain(|k, _| k.starts_with(RESOURCE_PREFIX));
         }
     }

@@ -75,6 +75,11 @@ type Fits<'f> = dyn Fn(&Segment<'_>, &mut usize) -> Result<bool, DocumentError> 
 
 /// Applies the steps of Differs (e) until the document fits; returns false if it never does.
 fn shrink(seg: &mut Segment<'_>, size: &mut usize, fits: &Fits<'_>) -> Result<bool, DocumentError> {
+    // Namespaces holding entries encoded once become plain lists (the same entries, encoded the
+    // same), so the steps below see every entry.
+    for (_, ns) in seg.metadata.0.iter_mut() {
+        ns.entries_mut();
+    }
     // 1. span events in metadata.default["otel.events"], last first. Only the entries the
     // translator wrote (objects with `name` and `timestamp`) are span events; a user's own
     // `otel.events` value is ordinary metadata.
@@ -126,15 +131,17 @@ fn shrink(seg: &mut Segment<'_>, size: &mut usize, fits: &Fits<'_>) -> Result<bo
                         best = Some((4, ns.to_string(), String::new()));
                     }
                 }
+                // Made plain at the start.
+                Namespace::Spliced(_) => {}
             }
         }
         let Some((_, ns, key)) = best else { break };
         if let Some(n) = seg.metadata.get_mut(&ns) {
-            match n {
-                Namespace::Entries(entries) => {
+            match n.entries_mut() {
+                Some(entries) => {
                     entries.remove(&key);
                 }
-                Namespace::Null => {
+                None => {
                     seg.metadata.remove(&ns);
                 }
             }
@@ -214,10 +221,7 @@ fn shrink(seg: &mut Segment<'_>, size: &mut usize, fits: &Fits<'_>) -> Result<bo
 }
 
 fn default_entries<'m, 'a>(seg: &'m mut Segment<'a>) -> Option<&'m mut otel_xray_model::KeyedList<'a, MetaValue<'a>>> {
-    match seg.metadata.get_mut(DEFAULT_NAMESPACE) {
-        Some(Namespace::Entries(e)) => Some(e),
-        _ => None,
-    }
+    seg.metadata.get_mut(DEFAULT_NAMESPACE).and_then(Namespace::entries_mut)
 }
 
 fn is_event_entry(v: &MetaValue<'_>) -> bool {

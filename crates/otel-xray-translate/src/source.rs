@@ -16,6 +16,14 @@ use crate::view::{
 
 /// Views an OTLP span.
 pub fn otlp_span(span: &OtlpSpan) -> SpanRef<'_> {
+    otlp_span_reusing(span, Vec::new())
+}
+
+/// [`otlp_span`], its attributes written into `attrs` (cleared first): a batch reuses one
+/// vector for every span instead of allocating one per span.
+pub(crate) fn otlp_span_reusing<'a>(span: &'a OtlpSpan, mut attrs: Vec<Attr<'a>>) -> SpanRef<'a> {
+    attrs.clear();
+    attrs.extend(span.attributes.iter().map(otlp_attr));
     let kind = match OtlpKind::try_from(span.kind) {
         Ok(OtlpKind::Internal) => SpanKind::Internal,
         Ok(OtlpKind::Server) => SpanKind::Server,
@@ -43,7 +51,7 @@ pub fn otlp_span(span: &OtlpSpan) -> SpanRef<'_> {
         kind,
         start_unix_nanos: span.start_time_unix_nano,
         end_unix_nanos: span.end_time_unix_nano,
-        attributes: span.attributes.iter().map(otlp_attr).collect(),
+        attributes: attrs,
         events: span
             .events
             .iter()
@@ -83,6 +91,13 @@ fn unix_nanos(t: SystemTime) -> u64 {
 
 /// Views an SDK span. The id byte arrays are borrowed from `ids`, which the caller keeps alive.
 pub fn sdk_span<'a>(span: &'a SpanData, ids: &'a SdkIds) -> SpanRef<'a> {
+    sdk_span_reusing(span, ids, Vec::new())
+}
+
+/// [`sdk_span`], its attributes written into `attrs` (cleared first), as [`otlp_span_reusing`].
+pub(crate) fn sdk_span_reusing<'a>(span: &'a SpanData, ids: &'a SdkIds, mut attrs: Vec<Attr<'a>>) -> SpanRef<'a> {
+    attrs.clear();
+    attrs.extend(span.attributes.iter().map(sdk_attr));
     use opentelemetry::trace::SpanKind as K;
     let kind = match span.span_kind {
         K::Internal => SpanKind::Internal,
@@ -108,7 +123,7 @@ pub fn sdk_span<'a>(span: &'a SpanData, ids: &'a SdkIds) -> SpanRef<'a> {
         kind,
         start_unix_nanos: unix_nanos(span.start_time),
         end_unix_nanos: unix_nanos(span.end_time),
-        attributes: span.attributes.iter().map(sdk_attr).collect(),
+        attributes: attrs,
         events: span
             .events
             .events
