@@ -284,20 +284,33 @@ impl Translator {
             }
         }
         let max = options.budget.max_document_bytes();
-        for packed in pack(segs) {
+        for mut packed in pack(segs) {
             if packed.embedded > 0 {
-                let start = out.bytes.len();
-                if let Ok(len) = encode_into(&packed.root, &mut out.bytes) {
-                    if len <= max {
-                        out.docs.push(DocumentInfo {
-                            range: start..start + len,
-                            trace_id: packed.root.trace_id.unwrap_or_default(),
-                            id: packed.root.id,
-                            shrunk: false,
-                        });
-                        continue;
+                // A tree that fits only without its precursor ids is sent without them rather
+                // than flat: one document instead of many matters more than the sibling order.
+                let attempts = if packed.precursor_count() > 0 { 2 } else { 1 };
+                let mut sent = false;
+                for attempt in 0..attempts {
+                    if attempt == 1 {
+                        packed.clear_precursors();
                     }
-                    out.bytes.truncate(start);
+                    let start = out.bytes.len();
+                    if let Ok(len) = encode_into(&packed.root, &mut out.bytes) {
+                        if len <= max {
+                            out.docs.push(DocumentInfo {
+                                range: start..start + len,
+                                trace_id: packed.root.trace_id.unwrap_or_default(),
+                                id: packed.root.id,
+                                shrunk: false,
+                            });
+                            sent = true;
+                            break;
+                        }
+                        out.bytes.truncate(start);
+                    }
+                }
+                if sent {
+                    continue;
                 }
             }
             for seg in unpack(packed) {

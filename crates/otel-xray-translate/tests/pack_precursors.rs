@@ -347,3 +347,16 @@ fn a_request_sent_flat_for_lack_of_room_has_no_precursor_ids() {
         assert_never_written(doc);
     }
 }
+
+#[test]
+fn a_tree_that_fits_only_without_precursor_ids_is_sent_packed_without_them() {
+    let full = run_packed(&request_spans(), Budget::PutTraceSegments);
+    assert_eq!(full.len(), 1);
+    let with_ids = serde_json::to_vec(&full[0]).expect("encode").len();
+    // One byte short of the tree with its precursor ids: the ids go, the embedding stays.
+    let docs = run_packed(&request_spans(), Budget::Bytes(with_ids - 1));
+    assert_eq!(docs.len(), 1, "still one packed document: {docs:#?}");
+    let subs = docs[0]["subsegments"].as_array().expect("embedded calls");
+    assert_eq!(subs.len(), full[0]["subsegments"].as_array().unwrap().len());
+    assert!(subs.iter().all(|s| s.get("precursor_ids").is_none()), "{docs:#?}");
+}
