@@ -6,6 +6,7 @@
 #   benches/gateway_load.sh                 # defaults: 200,000 spans per scenario, concurrency 8
 #   SPANS=100000 CONCURRENCY=4 benches/gateway_load.sh
 #   NO_ROTEL=1 benches/gateway_load.sh      # otel-xray only
+#   GATEWAY_BIN=/tmp/old/otel-xray benches/gateway_load.sh   # another build of the gateway (A/B)
 #
 # Results: a Markdown table on stdout; raw JSON lines in target/gateway-load/results.jsonl.
 set -euo pipefail
@@ -16,14 +17,16 @@ CONCURRENCY="${CONCURRENCY:-8}"
 SCENARIO_SECS="${SCENARIO_SECS:-60}"
 DRAIN_SECS="${DRAIN_SECS:-30}"
 ROTEL_REQUIREMENT="${ROTEL_REQUIREMENT:-rotel}"
-OUT="target/gateway-load"
+OUT="${OUT:-target/gateway-load}"
 VENV="target/venv-rotel"
 mkdir -p "$OUT"
 
 log() { printf 'gateway_load: %s\n' "$*" >&2; }
 
-log "building release binaries"
-timeout 900 cargo build --release --quiet -p otel-xray-collector -p otel-xray-loadgen >&2
+if [[ -z "${GATEWAY_BIN:-}" || -z "${LOADGEN_BIN:-}" ]]; then
+    log "building release binaries"
+    timeout 900 cargo build --release --quiet -p otel-xray-collector -p otel-xray-loadgen >&2
+fi
 
 ROTEL_BIN=""
 if [[ -z "${NO_ROTEL:-}" ]]; then
@@ -46,8 +49,8 @@ if [[ -z "${NO_ROTEL:-}" ]]; then
     fi
 fi
 
-export GATEWAY_BIN="$PWD/target/release/otel-xray"
-export LOADGEN_BIN="$PWD/target/release/otel-xray-loadgen"
+export GATEWAY_BIN="${GATEWAY_BIN:-$PWD/target/release/otel-xray}"
+export LOADGEN_BIN="${LOADGEN_BIN:-$PWD/target/release/otel-xray-loadgen}"
 export ROTEL_BIN SPANS CONCURRENCY SCENARIO_SECS DRAIN_SECS OUT
 
 timeout 1200 python3 - <<'PY'

@@ -97,7 +97,7 @@ impl Default for ReceiversConfig {
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct PipelineConfig {
-    /// Queue capacity in MiB (default 24: about 16,000 typical documents, several seconds of
+    /// Queue capacity in MiB (default 16: about 10,000 typical documents, several seconds of
     /// X-Ray's regional quota, while keeping the process under 64 MiB when saturated).
     pub queue_size_mib: usize,
     /// Documents per `PutTraceSegments` call, at most 50 (default 50).
@@ -111,7 +111,7 @@ pub struct PipelineConfig {
 impl Default for PipelineConfig {
     fn default() -> Self {
         Self {
-            queue_size_mib: 24,
+            queue_size_mib: 16,
             batch_max_documents: 50,
             batch_timeout_ms: 200,
             shutdown_timeout_seconds: 10,
@@ -610,7 +610,7 @@ mod tests {
         assert_eq!(v.otlp_http.unwrap().to_string(), "127.0.0.1:4318");
         assert_eq!(v.xray_udp.unwrap().to_string(), "127.0.0.1:2000");
         assert_eq!(v.admin.unwrap().to_string(), "127.0.0.1:13133");
-        assert_eq!(v.pipeline.queue_bytes, 24 << 20);
+        assert_eq!(v.pipeline.queue_bytes, 16 << 20);
         assert_eq!(v.retry.max_attempts, 6);
     }
 

@@ -11,6 +11,15 @@ use otel_xray_transport::OutgoingDocument;
 use super::queue::{QueueError, QueueSender};
 use crate::metrics::{Metrics, ReceiverLabel};
 
+thread_local! {
+    /// A translation batch kept per thread between requests (see [`Ingress::submit_otlp`]).
+    static SCRATCH: std::cell::Cell<DocumentBatch> = std::cell::Cell::new(DocumentBatch::new());
+}
+
+/// A batch whose documents took more than this is not kept (so that one huge request does not
+/// hold its memory per thread for good).
+const SCRATCH_KEEP_BYTES: usize = 4 << 20;
+
 /// What happened to an OTLP request that was accepted.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct OtlpOutcome {
@@ -92,14 +101,31 @@ impl Ingress {
             return Err(e);
         }
         let now = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
-        let mut batch = DocumentBatch::new();
+        // The thread's batch, whose buffers are reused: a new one grows by reallocation (copying
+        // what it holds each time) up to the size of the request's documents.
+        let mut batch = SCRATCH.with(|s| s.take());
+        batch.clear();
+        let result = self.translate_and_queue(receiver, request, now, &mut batch);
+        if batch.encoded_bytes() <= SCRATCH_KEEP_BYTES {
+            SCRATCH.with(|s| s.set(batch));
+        }
+        result
+    }
+
+    fn translate_and_queue(
+        &self,
+        receiver: &'static str,
+        request: &ExportTraceServiceRequest,
+        now: u64,
+        batch: &mut DocumentBatch,
+    ) -> Result<OtlpOutcome, QueueError> {
         self.translator.translate_otlp(
             request,
             BatchOptions {
                 now_unix_secs: now,
                 budget: self.budget,
             },
-            &mut batch,
+            batch,
         );
         let mut rejected = std::collections::HashSet::new();
         for f in batch.failures() {

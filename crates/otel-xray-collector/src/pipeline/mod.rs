@@ -18,13 +18,13 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use otel_xray_transport::{DropReason, OutgoingDocument};
-use tokio::sync::{Mutex, mpsc, watch};
+use tokio::sync::{Mutex, OwnedSemaphorePermit, mpsc, watch};
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
 pub use ingress::{Ingress, OtlpOutcome};
 use output::Output;
-use queue::{QueueGauge, QueueReceiver, Queued, queue};
+use queue::{QueueGauge, QueueReceiver, queue};
 
 use crate::metrics::{CodeLabel, Metrics, ReasonLabel};
 
@@ -44,7 +44,7 @@ pub struct PipelineSettings {
 impl Default for PipelineSettings {
     fn default() -> Self {
         Self {
-            queue_bytes: 24 << 20,
+            queue_bytes: 16 << 20,
             batch_max_documents: 50,
             batch_timeout: Duration::from_millis(200),
             senders: 4,
@@ -93,7 +93,7 @@ impl Pipeline {
         };
         let ingress = Ingress::new(queue_tx, Arc::new(translator), budget, Arc::clone(&metrics));
         let (stop, stop_rx) = watch::channel(false);
-        let (batch_tx, batch_rx) = mpsc::channel::<Vec<Queued>>(settings.senders.max(1));
+        let (batch_tx, batch_rx) = mpsc::channel::<Batch>(settings.senders.max(1));
         let batcher = tokio::spawn(batcher(
             queue_rx,
             batch_tx,
@@ -151,63 +151,93 @@ impl Pipeline {
     }
 }
 
+/// Documents for one send, with their bytes of the queue.
+#[derive(Debug, Default)]
+struct Batch {
+    docs: Vec<OutgoingDocument>,
+    bytes: Option<OwnedSemaphorePermit>,
+}
+
+impl Batch {
+    fn push(&mut self, doc: OutgoingDocument, bytes: OwnedSemaphorePermit) {
+        self.docs.push(doc);
+        match &mut self.bytes {
+            Some(held) => held.merge(bytes),
+            None => self.bytes = Some(bytes),
+        }
+    }
+}
+
 /// Groups queued documents into batches of at most `max` or whatever arrived within `timeout` of
-/// the batch's first document. On stop, drains what is queued and exits.
+/// the batch's first document. Requests arrive whole and are split here; full batches go out at
+/// once. On stop, drains what is queued and exits.
 async fn batcher(
     mut rx: QueueReceiver,
-    tx: mpsc::Sender<Vec<Queued>>,
+    tx: mpsc::Sender<Batch>,
     mut stop: watch::Receiver<bool>,
     max: usize,
     timeout: Duration,
 ) {
+    let mut pending = Batch::default();
+    let mut until = Instant::now();
     loop {
-        let stopped = tokio::select! {
-            item = rx.recv() => Err(item),
-            r = stop.wait_for(|s| *s) => Ok(r.is_ok()),
-        };
-        let first = match stopped {
-            Err(item) => item,
-            Ok(_) => {
-                rx.close();
-                rx.recv().await
-            }
-        };
-        let Some(first) = first else { break };
-        let mut batch = Vec::with_capacity(max);
-        batch.push(first);
-        let until = Instant::now() + timeout;
-        while batch.len() < max {
-            let stopping = *stop.borrow();
-            let next = if stopping {
-                rx.try_recv().ok()
-            } else {
-                tokio::time::timeout_at(until, rx.recv()).await.ok().flatten()
+        let item = if pending.docs.is_empty() {
+            let stopped = tokio::select! {
+                item = rx.recv() => Err(item),
+                r = stop.wait_for(|s| *s) => Ok(r.is_ok()),
             };
-            match next {
-                Some(item) => batch.push(item),
-                None => break,
+            match stopped {
+                Err(item) => item,
+                Ok(_) => {
+                    rx.close();
+                    rx.recv().await
+                }
             }
-        }
-        if tx.send(batch).await.is_err() {
-            break;
-        }
-        if *stop.borrow() {
+        } else if *stop.borrow() {
+            // Closed: what is buffered still comes out, then `None`.
             rx.close();
+            rx.recv().await
+        } else {
+            match tokio::time::timeout_at(until, rx.recv()).await {
+                Ok(item) => item,
+                Err(_) => {
+                    if tx.send(std::mem::take(&mut pending)).await.is_err() {
+                        return;
+                    }
+                    continue;
+                }
+            }
+        };
+        let Some(queued) = item else {
+            if !pending.docs.is_empty() {
+                let _ = tx.send(pending).await;
+            }
+            return;
+        };
+        let (docs, mut bytes) = queued.into_parts();
+        for doc in docs {
+            if pending.docs.is_empty() {
+                pending.docs.reserve(max);
+                until = Instant::now() + timeout;
+            }
+            let share = bytes
+                .split(queue::cost(&doc))
+                .expect("the queue holds the bytes of every document");
+            pending.push(doc, share);
+            if pending.docs.len() >= max && tx.send(std::mem::take(&mut pending)).await.is_err() {
+                return;
+            }
         }
     }
 }
 
 /// Delivers batches; the queue's bytes are given back once each batch is done.
-async fn sender(
-    rx: Arc<Mutex<mpsc::Receiver<Vec<Queued>>>>,
-    output: Arc<Output>,
-    metrics: Arc<Metrics>,
-    gauge: QueueGauge,
-) {
+async fn sender(rx: Arc<Mutex<mpsc::Receiver<Batch>>>, output: Arc<Output>, metrics: Arc<Metrics>, gauge: QueueGauge) {
     loop {
         let batch = { rx.lock().await.recv().await };
         let Some(batch) = batch else { break };
-        let (docs, permits): (Vec<OutgoingDocument>, Vec<_>) = batch.into_iter().map(Queued::into_parts).unzip();
+        let Batch { docs, bytes } = batch;
+        let count = docs.len();
         let started = Instant::now();
         let report = output.send(docs).await;
         metrics.batch_seconds.observe(started.elapsed().as_secs_f64());
@@ -245,8 +275,8 @@ async fn sender(
                 })
                 .inc();
         }
-        metrics.queue_documents.dec_by(permits.len() as i64);
-        drop(permits);
+        metrics.queue_documents.dec_by(count as i64);
+        drop(bytes);
         metrics.queue_bytes.set(gauge.used_bytes() as i64);
     }
 }

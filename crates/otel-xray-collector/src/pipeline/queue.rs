@@ -8,19 +8,24 @@ use std::sync::Arc;
 use otel_xray_transport::OutgoingDocument;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc};
 
-/// A queued document with its share of the queue's bytes, given back when it is dropped (after
-/// delivery or a counted drop).
+/// The documents of one request (or one datagram), queued together with their share of the
+/// queue's bytes, given back when the permit is dropped (after delivery or a counted drop).
+///
+/// A request is one message through the queue, not one per document: the batcher splits and
+/// regroups them, so the hand-off costs one channel operation (and at most one wake-up) per
+/// request.
 #[derive(Debug)]
 pub struct Queued {
-    /// The document.
-    pub doc: OutgoingDocument,
-    _bytes: OwnedSemaphorePermit,
+    /// The documents, in order.
+    pub docs: Vec<OutgoingDocument>,
+    bytes: OwnedSemaphorePermit,
 }
 
 impl Queued {
-    /// The document and the bytes it holds (given back when the permit is dropped).
-    pub fn into_parts(self) -> (OutgoingDocument, OwnedSemaphorePermit) {
-        (self.doc, self._bytes)
+    /// The documents and the bytes they hold (given back when the permit is dropped; split it
+    /// with [`cost`] per document to give back part of it).
+    pub fn into_parts(self) -> (Vec<OutgoingDocument>, OwnedSemaphorePermit) {
+        (self.docs, self.bytes)
     }
 }
 
@@ -97,7 +102,7 @@ const DOCUMENT_OVERHEAD: usize = 64;
 pub const MIN_DOCUMENT_COST: usize = 150 + DOCUMENT_OVERHEAD;
 
 /// What a document costs in the queue: its JSON plus a fixed overhead, so empty documents count.
-fn cost(doc: &OutgoingDocument) -> usize {
+pub fn cost(doc: &OutgoingDocument) -> usize {
     doc.json.len() + DOCUMENT_OVERHEAD
 }
 
@@ -121,22 +126,14 @@ impl QueueSender {
             needed,
             capacity: self.capacity,
         })?;
-        let mut all = Arc::clone(&self.bytes)
+        let bytes = Arc::clone(&self.bytes)
             .try_acquire_many_owned(permits)
             .map_err(|_| QueueError::Full {
                 needed,
                 free: self.bytes.available_permits(),
                 capacity: self.capacity,
             })?;
-        for doc in docs {
-            let share = all
-                .split(cost(&doc))
-                .expect("the permits were acquired for every document");
-            self.tx
-                .send(Queued { doc, _bytes: share })
-                .map_err(|_| QueueError::Closed)?;
-        }
-        Ok(())
+        self.tx.send(Queued { docs, bytes }).map_err(|_| QueueError::Closed)
     }
 
     /// Bytes currently queued or being sent.
@@ -181,7 +178,9 @@ mod tests {
             tx.push_all(vec![doc(5_000)]),
             Err(QueueError::TooLarge { .. })
         ));
-        let first = rx.try_recv().unwrap();
+        let (mut docs, mut bytes) = rx.try_recv().unwrap().into_parts();
+        assert_eq!(docs.len(), 2);
+        let first = bytes.split(cost(&docs.remove(0))).unwrap();
         drop(first);
         assert_eq!(tx.used_bytes(), 364);
         tx.push_all(vec![doc(200)]).unwrap();

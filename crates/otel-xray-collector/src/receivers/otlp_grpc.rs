@@ -5,25 +5,28 @@
 //!
 //! tonic decodes the message before [`TraceService::export`] runs, and answers decoding failures
 //! with codes that OTLP clients would misread: `OUT_OF_RANGE` for a message over the cap (OTLP
-//! retries it) and `INTERNAL` for malformed protobuf. [`OtlpGrpcService`] wraps the generated
-//! server, notices answers that never reached the handler, counts them, and gives them the codes
-//! OTLP asks for: `RESOURCE_EXHAUSTED` without `RetryInfo` (grpc-go's answer, not retried) for
-//! size and `INVALID_ARGUMENT` for bad data.
+//! retries it) and `INTERNAL` for malformed protobuf. [`OtlpGrpcService`] serves the method
+//! (as the generated `TraceServiceServer` would, with its own codec: see `ExportCodec`), notices
+//! answers that never reached the handler, counts them, and gives them the codes OTLP asks for:
+//! `RESOURCE_EXHAUSTED` without `RetryInfo` (grpc-go's answer, not retried) for size and
+//! `INVALID_ARGUMENT` for bad data.
 
 use std::convert::Infallible;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::task::{Context, Poll};
 
-use opentelemetry_proto::tonic::collector::trace::v1::trace_service_server::{
-    SERVICE_NAME, TraceService, TraceServiceServer,
-};
+use opentelemetry_proto::tonic::collector::trace::v1::trace_service_server::{SERVICE_NAME, TraceService};
 use opentelemetry_proto::tonic::collector::trace::v1::{
     ExportTracePartialSuccess, ExportTraceServiceRequest, ExportTraceServiceResponse,
 };
+use prost::Message;
+use prost::bytes::Buf;
 use tokio::net::TcpListener;
 use tokio::time::Instant;
-use tonic::codegen::{BoxFuture, CompressionEncoding, Service, http};
+use tonic::codec::{Codec, DecodeBuf, Decoder, EncodeBuf, Encoder};
+use tonic::codegen::{Body, BoxFuture, CompressionEncoding, Service, StdError, http};
+use tonic::server::{Grpc, UnaryService};
 use tonic::transport::server::TcpIncoming;
 use tonic::{Code, Request, Response, Status};
 use tonic_types::{ErrorDetails, StatusExt};
@@ -89,12 +92,14 @@ fn queue_status(error: &QueueError) -> Status {
 #[derive(Debug, Clone, Default)]
 struct ReachedHandler(Arc<AtomicBool>);
 
-/// The OTLP/gRPC service to add to a tonic server: the generated `TraceServiceServer` with
-/// compression and the size cap configured, wrapped to count requests refused while decoding and
-/// to observe `request_seconds`.
+/// The OTLP/gRPC service to add to a tonic server: the `TraceService/Export` method (with gzip
+/// and zstd accepted and the size cap configured, like the generated `TraceServiceServer`, but
+/// decoding with [`ExportCodec`]), wrapped to count requests refused while decoding and to observe
+/// `request_seconds`.
 #[derive(Debug, Clone)]
 pub struct OtlpGrpcService {
-    inner: TraceServiceServer<TraceReceiver>,
+    receiver: Arc<TraceReceiver>,
+    max_request_bytes: usize,
     metrics: Arc<Metrics>,
     limit: InFlightLimit,
 }
@@ -103,32 +108,92 @@ pub struct OtlpGrpcService {
 /// message (compressed and decompressed), with a permit of `limit` per export.
 pub fn service(ingress: Ingress, max_request_bytes: usize, limit: InFlightLimit) -> OtlpGrpcService {
     let metrics = Arc::clone(ingress.metrics());
-    let inner = TraceServiceServer::new(TraceReceiver { ingress })
-        .accept_compressed(CompressionEncoding::Gzip)
-        .accept_compressed(CompressionEncoding::Zstd)
-        .max_decoding_message_size(max_request_bytes);
-    OtlpGrpcService { inner, metrics, limit }
+    OtlpGrpcService {
+        receiver: Arc::new(TraceReceiver { ingress }),
+        max_request_bytes,
+        metrics,
+        limit,
+    }
 }
 
 impl tonic::server::NamedService for OtlpGrpcService {
     const NAME: &'static str = SERVICE_NAME;
 }
 
+/// The export method as tonic's unary service.
+struct ExportMethod(Arc<TraceReceiver>);
+
+impl UnaryService<ExportTraceServiceRequest> for ExportMethod {
+    type Response = ExportTraceServiceResponse;
+    type Future = BoxFuture<Response<ExportTraceServiceResponse>, Status>;
+
+    fn call(&mut self, request: Request<ExportTraceServiceRequest>) -> Self::Future {
+        let receiver = Arc::clone(&self.0);
+        Box::pin(async move { receiver.export(request).await })
+    }
+}
+
+/// The protobuf codec of the export method. Unlike tonic's generic prost codec, which decodes
+/// through the `Buf` methods of tonic's buffer (an out-of-line `advance` per field, and a `Take`
+/// per nested message), it decodes each message from one contiguous byte slice.
+#[derive(Debug, Clone, Copy, Default)]
+struct ExportCodec;
+
+impl Codec for ExportCodec {
+    type Encode = ExportTraceServiceResponse;
+    type Decode = ExportTraceServiceRequest;
+    type Encoder = ExportCodec;
+    type Decoder = ExportCodec;
+
+    fn encoder(&mut self) -> Self::Encoder {
+        ExportCodec
+    }
+
+    fn decoder(&mut self) -> Self::Decoder {
+        ExportCodec
+    }
+}
+
+impl Encoder for ExportCodec {
+    type Item = ExportTraceServiceResponse;
+    type Error = Status;
+
+    fn encode(&mut self, item: Self::Item, dst: &mut EncodeBuf<'_>) -> Result<(), Self::Error> {
+        item.encode(dst)
+            .map_err(|e| Status::internal(format!("could not encode the response: {e}")))
+    }
+}
+
+impl Decoder for ExportCodec {
+    type Item = ExportTraceServiceRequest;
+    type Error = Status;
+
+    fn decode(&mut self, buf: &mut DecodeBuf<'_>) -> Result<Option<Self::Item>, Self::Error> {
+        let len = buf.remaining();
+        let chunk = buf.chunk();
+        let decoded = if chunk.len() == len {
+            let decoded = ExportTraceServiceRequest::decode(chunk);
+            buf.advance(len);
+            decoded
+        } else {
+            ExportTraceServiceRequest::decode(buf.copy_to_bytes(len))
+        };
+        // The code and message tonic's prost codec gives (see `normalize_decoding_refusal`).
+        decoded.map(Some).map_err(|e| Status::internal(e.to_string()))
+    }
+}
+
 impl<B> Service<http::Request<B>> for OtlpGrpcService
 where
-    TraceServiceServer<TraceReceiver>: Service<
-            http::Request<B>,
-            Response = http::Response<tonic::body::Body>,
-            Error = Infallible,
-            Future = BoxFuture<http::Response<tonic::body::Body>, Infallible>,
-        >,
+    B: Body + Send + 'static,
+    B::Error: Into<StdError> + Send + 'static,
 {
     type Response = http::Response<tonic::body::Body>;
     type Error = Infallible;
     type Future = BoxFuture<Self::Response, Self::Error>;
 
-    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
-        Service::<http::Request<B>>::poll_ready(&mut self.inner, cx)
+    fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        Poll::Ready(Ok(()))
     }
 
     fn call(&mut self, mut request: http::Request<B>) -> Self::Future {
@@ -136,36 +201,43 @@ where
         let reached = ReachedHandler::default();
         request.extensions_mut().insert(reached.clone());
         let is_export = request.uri().path() == EXPORT_PATH;
+        if !is_export {
+            let metrics = Arc::clone(&self.metrics);
+            return Box::pin(async move {
+                let mut response = http::Response::new(tonic::body::Body::default());
+                let headers = response.headers_mut();
+                headers.insert(Status::GRPC_STATUS, (Code::Unimplemented as i32).into());
+                headers.insert(http::header::CONTENT_TYPE, tonic::metadata::GRPC_CONTENT_TYPE);
+                normalize_decoding_refusal(&mut response, &metrics, false);
+                Ok(response)
+            });
+        }
         // Taken before tonic reads and decodes the message, held until the answer is ready.
-        let permit = if is_export {
-            match self.limit.try_acquire(RECEIVER) {
-                Some(permit) => Some(permit),
-                None => {
-                    let status = Status::with_error_details(
-                        Code::Unavailable,
-                        too_many_requests_message(self.limit.limit()),
-                        ErrorDetails::with_retry_info(Some(RETRY_AFTER)),
-                    );
-                    return Box::pin(async move { Ok(status.into_http()) });
-                }
-            }
-        } else {
-            None
+        let Some(permit) = self.limit.try_acquire(RECEIVER) else {
+            let status = Status::with_error_details(
+                Code::Unavailable,
+                too_many_requests_message(self.limit.limit()),
+                ErrorDetails::with_retry_info(Some(RETRY_AFTER)),
+            );
+            return Box::pin(async move { Ok(status.into_http()) });
         };
         let metrics = Arc::clone(&self.metrics);
-        let response = self.inner.call(request);
+        let method = ExportMethod(Arc::clone(&self.receiver));
+        let max_request_bytes = self.max_request_bytes;
         Box::pin(async move {
             let _permit = permit;
-            let mut response = response.await?;
+            let mut grpc = Grpc::new(ExportCodec)
+                .accept_compressed(CompressionEncoding::Gzip)
+                .accept_compressed(CompressionEncoding::Zstd)
+                .max_decoding_message_size(max_request_bytes);
+            let mut response = grpc.unary(method, request).await;
             if !reached.0.load(Ordering::Relaxed) {
-                normalize_decoding_refusal(&mut response, &metrics, is_export);
+                normalize_decoding_refusal(&mut response, &metrics, true);
             }
-            if is_export {
-                metrics
-                    .request_seconds
-                    .get_or_create(&ReceiverLabel { receiver: RECEIVER })
-                    .observe(started.elapsed().as_secs_f64());
-            }
+            metrics
+                .request_seconds
+                .get_or_create(&ReceiverLabel { receiver: RECEIVER })
+                .observe(started.elapsed().as_secs_f64());
             Ok(response)
         })
     }
