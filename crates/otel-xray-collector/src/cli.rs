@@ -71,6 +71,9 @@ pub struct RunArgs {
     /// Admin (health, metrics) listen address.
     #[arg(long, value_name = "ADDR")]
     pub admin: Option<String>,
+    /// X-Ray daemon sampling proxy (TCP) listen address (`receivers.sampling_proxy`).
+    #[arg(long, value_name = "ADDR")]
+    pub sampling_proxy: Option<String>,
     /// Local X-Ray (API and web viewer) listen address (`local.endpoint`).
     #[arg(long, value_name = "ADDR")]
     pub local: Option<String>,

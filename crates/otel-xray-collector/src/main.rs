@@ -65,6 +65,7 @@ fn run_gateway(args: RunArgs) -> ExitCode {
         otlp_http: args.otlp_http,
         xray_udp: args.xray_udp,
         admin: args.admin,
+        sampling_proxy: args.sampling_proxy,
         local: args.local,
         demo: args.demo,
     };

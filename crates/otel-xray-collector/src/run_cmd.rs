@@ -67,6 +67,8 @@ pub struct Overrides {
     pub xray_udp: Option<String>,
     /// `admin.endpoint.endpoint`.
     pub admin: Option<String>,
+    /// `receivers.sampling_proxy.endpoint`.
+    pub sampling_proxy: Option<String>,
     /// `local.endpoint`.
     pub local: Option<String>,
     /// Run the demo workload against the gateway once it is ready.
@@ -100,6 +102,7 @@ pub fn load_config(o: &Overrides) -> Result<Config, ConfigError> {
         (&o.otlp_http, &mut config.receivers.otlp_http),
         (&o.xray_udp, &mut config.receivers.xray_udp),
         (&o.admin, &mut config.admin.endpoint),
+        (&o.sampling_proxy, &mut config.receivers.sampling_proxy),
     ] {
         if let Some(v) = value {
             slot.endpoint = v.clone();

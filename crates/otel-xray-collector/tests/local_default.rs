@@ -29,24 +29,14 @@ struct Gateway {
     sampling: SocketAddr,
 }
 
-/// `otel-xray run` with listeners on free ports; the file only moves the sampling proxy (which
-/// has no command-line option) off the daemon's port.
+/// `otel-xray run` with every listener on a free port and no configuration file.
 fn start(dir: &Path, data: &Path, name: &str) -> Gateway {
     let ports = free_tcp_ports(6);
     let addr = |p: u16| format!("127.0.0.1:{p}");
-    let config = dir.join(format!("{name}.yaml"));
-    std::fs::write(
-        &config,
-        format!(
-            "receivers:\n  sampling_proxy: {{ endpoint: \"127.0.0.1:{}\" }}\n",
-            ports[5]
-        ),
-    )
-    .expect("write config");
     let args = [
         "run".to_owned(),
-        "--config".into(),
-        config.to_str().expect("utf-8 path").to_owned(),
+        "--sampling-proxy".into(),
+        addr(ports[5]),
         "--otlp-grpc".into(),
         addr(ports[0]),
         "--otlp-http".into(),
