@@ -42,6 +42,9 @@ pub enum LocalStartError {
     /// The store could not be opened or created.
     #[error("Local X-Ray could not open its store: {0}")]
     Open(#[from] OpenError),
+    /// The task opening the store did not finish (the runtime is shutting down).
+    #[error("Local X-Ray's store was not opened: {0}")]
+    Task(#[from] tokio::task::JoinError),
     /// The listen address could not be bound.
     #[error("Local X-Ray could not listen on {address}: {source}")]
     Bind {
@@ -70,12 +73,7 @@ impl LocalBackend {
             max_bytes: settings.max_bytes,
         };
         // Opening may create the database and delete expired traces: file work, off the runtime.
-        let local = tokio::task::spawn_blocking(move || LocalXray::open(options))
-            .await
-            .map_err(|e| LocalStartError::Bind {
-                address: settings.listen,
-                source: std::io::Error::other(e),
-            })??;
+        let local = tokio::task::spawn_blocking(move || LocalXray::open(options)).await??;
         let listener =
             tokio::net::TcpListener::bind(settings.listen)
                 .await

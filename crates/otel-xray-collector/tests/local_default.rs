@@ -231,3 +231,50 @@ fn a_region_in_the_environment_makes_aws_x_ray_the_default_output() {
     assert!(with.finish(DEMO_DEADLINE).success(), "{}", with.stderr());
     assert!(with.stdout().contains("output: XrayApi"), "{}", with.stdout());
 }
+
+/// Runs `otel-xray run` expecting a start-up failure; returns its stderr.
+fn failed_start(dir: &Path, name: &str, extra: &[&str], data: &Path) -> String {
+    let ports = free_tcp_ports(5);
+    let addr = |p: u16| format!("127.0.0.1:{p}");
+    let mut args = vec![
+        "run".to_owned(),
+        "--otlp-grpc".into(),
+        addr(ports[0]),
+        "--otlp-http".into(),
+        addr(ports[1]),
+        "--admin".into(),
+        addr(ports[2]),
+        "--xray-udp".into(),
+        addr(ports[3]),
+        "--sampling-proxy".into(),
+        addr(ports[4]),
+    ];
+    args.extend(extra.iter().map(|s| (*s).to_owned()));
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let mut proc = spawn_otel_xray(name, &args, &[("OTEL_XRAY_DATA_DIR", data)], &REGION_VARS, dir);
+    let status = proc.finish(EXIT_DEADLINE);
+    assert!(!status.success(), "{name} should not start:\n{}", proc.stderr());
+    proc.stderr()
+}
+
+#[test]
+fn a_taken_local_port_or_an_unusable_store_stops_the_start_with_a_clear_message() {
+    let scratch = Scratch::new("local-start-errors");
+    let dir = path_of(&scratch);
+
+    let taken = std::net::TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).expect("bind");
+    let taken_addr = taken.local_addr().expect("addr").to_string();
+    let err = failed_start(dir, "port-taken", &["--local", &taken_addr], &dir.join("data"));
+    assert!(
+        err.contains("Local X-Ray could not listen on") && err.contains(&taken_addr),
+        "{err}"
+    );
+
+    // The data directory is a file: the store cannot be created.
+    let blocker = dir.join("not-a-directory");
+    std::fs::write(&blocker, "x").expect("write");
+    let free = free_tcp_ports(1)[0];
+    let err = failed_start(dir, "bad-store", &["--local", &format!("127.0.0.1:{free}")], &blocker);
+    assert!(err.contains("Local X-Ray could not open its store"), "{err}");
+    assert!(err.contains("not-a-directory"), "the message names the path: {err}");
+}
