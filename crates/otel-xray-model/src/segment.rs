@@ -151,6 +151,45 @@ impl<'a> Segment<'a> {
         }
     }
 
+    /// Makes `self` equal to `Segment::new(name, id, trace_id, start_time, end_time)` in place,
+    /// keeping the capacity of its lists: a caller translating many spans reuses one document
+    /// instead of building (and moving, and freeing) a new one per span.
+    pub fn reset(
+        &mut self,
+        name: impl Into<Str<'a>>,
+        id: SegmentId,
+        trace_id: TraceId,
+        start_time: f64,
+        end_time: f64,
+    ) {
+        self.name = name.into();
+        self.id = id;
+        self.trace_id = Some(trace_id);
+        self.start_time = start_time;
+        self.end_time = Some(end_time);
+        self.in_progress = false;
+        self.parent_id = None;
+        self.kind = None;
+        self.namespace = None;
+        self.origin = None;
+        self.service = None;
+        self.user = None;
+        self.resource_arn = None;
+        self.http = None;
+        self.fault = false;
+        self.error = false;
+        self.throttle = false;
+        self.cause = None;
+        self.aws = None;
+        self.sql = None;
+        self.annotations.0.clear();
+        self.metadata.0.clear();
+        self.links.clear();
+        self.subsegments.clear();
+        self.precursor_ids.clear();
+        self.traced = None;
+    }
+
     /// Whether this document is a subsegment.
     pub fn is_subsegment(&self) -> bool {
         self.kind == Some(SegmentType::Subsegment)

@@ -21,6 +21,32 @@ use crate::shrink::{Budget, encode_within};
 use crate::source::{SdkIds, otlp_resource, otlp_span_reusing, sdk_resource, sdk_span, sdk_span_reusing};
 use crate::view::SpanRef;
 
+/// The one or two documents of the span being translated, kept by a batch from span to span.
+pub struct SpanScratch<'a> {
+    slots: [Segment<'a>; 2],
+}
+
+impl SpanScratch<'_> {
+    /// Two empty documents.
+    pub fn new() -> Self {
+        Self {
+            slots: crate::pipeline::blank_slots(),
+        }
+    }
+}
+
+impl Default for SpanScratch<'_> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl std::fmt::Debug for SpanScratch<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SpanScratch").finish_non_exhaustive()
+    }
+}
+
 /// Per-batch inputs that do not come from the spans.
 #[derive(Debug, Clone, Copy)]
 pub struct BatchOptions {
@@ -156,29 +182,43 @@ impl Translator {
         ids: &mut dyn IdSource,
         out: &mut DocumentBatch,
     ) {
+        self.translate_into_reusing(span, ctx, options, ids, &mut SpanScratch::new(), out);
+    }
+
+    /// [`Translator::translate_into`] with the documents built in `scratch`, which a batch keeps
+    /// from span to span: no document is moved, and their lists keep their capacity.
+    pub fn translate_into_reusing<'a>(
+        &'a self,
+        span: &SpanRef<'a>,
+        ctx: &'a ResourceContext<'a>,
+        options: BatchOptions,
+        ids: &mut dyn IdSource,
+        scratch: &mut SpanScratch<'a>,
+        out: &mut DocumentBatch,
+    ) {
         out.spans += 1;
-        // A span gives one or two documents: two slots on the stack, no allocation.
-        let mut segs: [Option<Segment<'a>>; 2] = [None, None];
-        let mut n = 0;
-        let result = self.translate_span(span, ctx, options.now_unix_secs, ids, |s| {
-            if let Some(slot) = segs.get_mut(n) {
-                *slot = Some(s);
+        let n = match crate::pipeline::translate_span(
+            span,
+            ctx,
+            &self.prepared,
+            ids,
+            options.now_unix_secs,
+            &mut scratch.slots,
+        ) {
+            Ok(n) => n,
+            Err(e) => {
+                out.failures.push(Failure {
+                    trace_id: span.trace_id(),
+                    span_id: span.span_id(),
+                    reason: e.into(),
+                });
+                return;
             }
-            n += 1;
-        });
-        debug_assert!(n <= 2, "a span gives at most two documents");
-        if let Err(e) = result {
-            out.failures.push(Failure {
-                trace_id: span.trace_id(),
-                span_id: span.span_id(),
-                reason: e.into(),
-            });
-            return;
-        }
+        };
         let before = (out.bytes.len(), out.docs.len(), out.failures.len());
-        for mut seg in segs.into_iter().flatten() {
+        for seg in scratch.slots.iter_mut().take(n) {
             let start = out.bytes.len();
-            match encode_within(&mut seg, options.budget, &mut out.bytes) {
+            match encode_within(seg, options.budget, &mut out.bytes) {
                 Ok(enc) => out.docs.push(DocumentInfo {
                     range: start..start + enc.len,
                     trace_id: seg.trace_id.unwrap_or_default(),
@@ -221,10 +261,11 @@ impl Translator {
                 otlp_resource(rs.resource.as_ref()),
                 &self.prepared.config.aws_log_groups,
             );
+            let mut scratch = SpanScratch::new();
             for ss in &rs.scope_spans {
                 for span in &ss.spans {
                     let mut view = otlp_span_reusing(span, attrs);
-                    self.translate_into(&view, &ctx, options, ids, out);
+                    self.translate_into_reusing(&view, &ctx, options, ids, &mut scratch, out);
                     attrs = std::mem::take(&mut view.attributes);
                 }
             }
@@ -251,9 +292,10 @@ impl Translator {
         // serves every span.
         let all_ids: Vec<SdkIds> = spans.iter().map(SdkIds::of).collect();
         let mut attrs = Vec::new();
+        let mut scratch = SpanScratch::new();
         for (span, sdk_ids) in spans.iter().zip(&all_ids) {
             let mut view = sdk_span_reusing(span, sdk_ids, attrs);
-            self.translate_into(&view, &ctx, options, ids, out);
+            self.translate_into_reusing(&view, &ctx, options, ids, &mut scratch, out);
             attrs = std::mem::take(&mut view.attributes);
         }
     }

@@ -52,7 +52,7 @@ mod stack;
 pub mod view;
 
 pub use aws::{ResourceAws, ResourceContext};
-pub use batch::{BatchOptions, DocumentBatch, DocumentInfo, Failure, FailureReason};
+pub use batch::{BatchOptions, DocumentBatch, DocumentInfo, Failure, FailureReason, SpanScratch};
 pub use config::{ConventionReading, TranslatorConfig};
 pub use error::{DocumentError, TranslateError};
 pub use metadata::sanitize_annotation_key;
@@ -107,6 +107,11 @@ impl Translator {
         ids: &mut dyn IdSource,
         mut emit: impl FnMut(Segment<'a>),
     ) -> Result<(), TranslateError> {
-        pipeline::translate_span(span, ctx, &self.prepared, ids, now_unix_secs, &mut emit)
+        let mut slots = pipeline::blank_slots();
+        let n = pipeline::translate_span(span, ctx, &self.prepared, ids, now_unix_secs, &mut slots)?;
+        for seg in slots.into_iter().take(n) {
+            emit(seg);
+        }
+        Ok(())
     }
 }

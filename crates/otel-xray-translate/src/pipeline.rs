@@ -83,7 +83,8 @@ fn make_segment<'a>(
     prepared: &Prepared,
     ids: &mut dyn IdSource,
     now_unix_secs: u64,
-) -> Result<Segment<'a>, TranslateError> {
+    seg: &mut Segment<'a>,
+) -> Result<(), TranslateError> {
     let span = run.span;
     let attrs = run.attrs;
     let cfg = &prepared.config;
@@ -103,7 +104,7 @@ fn make_segment<'a>(
     let store_resource = !is_subsegment;
     // 2-3. ids and times
     let trace = trace_id(span.trace_id, prepared, now_unix_secs)?;
-    let mut seg = Segment::new(
+    seg.reset(
         "",
         run.id,
         trace,
@@ -197,18 +198,26 @@ fn make_segment<'a>(
     let nn = name_and_namespace(span.name, span.kind, attrs, &ctx.resource, is_aws_sdk);
     seg.name = nn.name;
     seg.namespace = nn.namespace.map(Cow::Borrowed);
-    Ok(seg)
+    Ok(())
 }
 
-/// Translates one span into its one or two documents (§3), handing each to `emit` in order.
+/// Two empty documents for [`translate_span`] to fill.
+pub(crate) fn blank_slots<'a>() -> [Segment<'a>; 2] {
+    let blank = || Segment::new("", SegmentId::default(), TraceId::default(), 0.0, 0.0);
+    [blank(), blank()]
+}
+
+/// Translates one span into its one or two documents (§3), written in order into `slots` (whose
+/// lists keep their capacity from span to span); returns how many were written.
 pub(crate) fn translate_span<'a>(
     span: &SpanRef<'a>,
     ctx: &'a ResourceContext<'a>,
     prepared: &Prepared,
     ids: &mut dyn IdSource,
     now_unix_secs: u64,
-    emit: &mut dyn FnMut(Segment<'a>),
-) -> Result<(), TranslateError> {
+    slots: &mut [Segment<'a>; 2],
+) -> Result<usize, TranslateError> {
+    let [first, second] = slots;
     let id = SegmentId::from_slice(span.span_id)
         .ok()
         .filter(|id| !id.is_zero())
@@ -227,7 +236,8 @@ pub(crate) fn translate_span<'a>(
 
     if !local_root {
         // Case A
-        let mut seg = make_segment(
+        let seg = first;
+        make_segment(
             Run {
                 span,
                 attrs,
@@ -238,6 +248,7 @@ pub(crate) fn translate_span<'a>(
             prepared,
             ids,
             now_unix_secs,
+            seg,
         )?;
         if seg.is_subsegment() && seg.namespace.is_none() {
             let has_remote_service = find(attrs, AWS_REMOTE_SERVICE).is_some();
@@ -256,13 +267,13 @@ pub(crate) fn translate_span<'a>(
                 seg.namespace = Some(Cow::Borrowed("remote"));
             }
         }
-        emit(seg);
-        return Ok(());
+        return Ok(1);
     }
 
     if matches!(span.kind, SpanKind::Server | SpanKind::Internal) {
         // Case B
-        let mut seg = make_segment(
+        let seg = first;
+        make_segment(
             Run {
                 span,
                 attrs,
@@ -273,16 +284,17 @@ pub(crate) fn translate_span<'a>(
             prepared,
             ids,
             now_unix_secs,
+            seg,
         )?;
         seg.kind = None;
         seg.namespace = None;
-        emit(seg);
-        return Ok(());
+        return Ok(1);
     }
 
     // Case C: a dependency subsegment under a fresh service segment `S`.
     let s_id = ids.next_id();
-    let mut dep = make_segment(
+    let dep = first;
+    make_segment(
         Run {
             span,
             attrs,
@@ -293,6 +305,7 @@ pub(crate) fn translate_span<'a>(
         prepared,
         ids,
         now_unix_secs,
+        dep,
     )?;
     dep.kind = Some(SegmentType::Subsegment);
     if dep.namespace.is_none() {
@@ -324,7 +337,8 @@ pub(crate) fn translate_span<'a>(
         })
         .copied()
         .collect();
-    let mut svc = make_segment(
+    let svc = second;
+    make_segment(
         Run {
             span,
             attrs: &service_attrs,
@@ -335,6 +349,7 @@ pub(crate) fn translate_span<'a>(
         prepared,
         ids,
         now_unix_secs,
+        svc,
     )?;
     let local = sanitize_name(find_str(attrs, AWS_LOCAL_SERVICE));
     if !local.is_empty() {
@@ -362,9 +377,7 @@ pub(crate) fn translate_span<'a>(
     if span.kind != SpanKind::Consumer {
         svc.links.clear();
     }
-    emit(dep);
-    emit(svc);
-    Ok(())
+    Ok(2)
 }
 
 fn is_empty_value(v: Value<'_>) -> bool {
