@@ -70,21 +70,50 @@ pub(crate) struct AnnotationInput<'s, 'a> {
     pub allow_dot: bool,
 }
 
-/// User, annotations and metadata of one document.
-#[derive(Default)]
-pub(crate) struct AnnotationOutput<'a> {
-    pub user: Option<Cow<'a, str>>,
-    pub annotations: Annotations<'a>,
-    pub metadata: Metadata<'a>,
+/// Where user, annotations and metadata of one document go: the document's own lists (empty,
+/// capacity kept from earlier documents), and a spare entry vector for the `default` namespace.
+pub(crate) struct AnnotationOutput<'o, 'a> {
+    pub user: &'o mut Option<Cow<'a, str>>,
+    pub annotations: &'o mut Annotations<'a>,
+    pub metadata: &'o mut Metadata<'a>,
+    pub spare_entries: Vec<(Cow<'a, str>, MetaValue<'a>)>,
+}
+
+/// Takes the largest entry vector out of an earlier document's metadata, emptied, so the next
+/// document's `default` namespace reuses its allocation; empties `metadata`.
+pub(crate) fn recycle_entries<'a>(metadata: &mut Metadata<'a>) -> Vec<(Cow<'a, str>, MetaValue<'a>)> {
+    let mut best: Vec<(Cow<'a, str>, MetaValue<'a>)> = Vec::new();
+    for (_, ns) in metadata.0.drain(..) {
+        let candidate = match ns {
+            Namespace::Entries(list) => list.0,
+            Namespace::Spliced(spliced) => spliced.before.0,
+            Namespace::Null => continue,
+        };
+        if candidate.capacity() > best.capacity() {
+            best = candidate;
+        }
+    }
+    best.clear();
+    best
 }
 
 /// Builds user, annotations and metadata from the attributes not consumed by earlier steps.
-pub(crate) fn make_annotations<'a>(input: &AnnotationInput<'_, 'a>, consumed: &mut [Consumed]) -> AnnotationOutput<'a> {
-    let mut out = AnnotationOutput::default();
+pub(crate) fn make_annotations<'a>(
+    input: &AnnotationInput<'_, 'a>,
+    consumed: &mut [Consumed],
+    out: AnnotationOutput<'_, 'a>,
+) {
+    let AnnotationOutput {
+        user,
+        annotations,
+        metadata: namespaces,
+        spare_entries,
+    } = out;
+    debug_assert!(annotations.is_empty() && namespaces.is_empty());
     let attrs = input.attrs;
     for (i, a) in attrs.iter().enumerate() {
         if a.key == ENDUSER_ID && consumed[i] != Consumed::Final {
-            out.user = match a.value {
+            *user = match a.value {
                 Value::Str(s) if !s.is_empty() => Some(Cow::Borrowed(s)),
                 _ => None,
             };
@@ -93,7 +122,7 @@ pub(crate) fn make_annotations<'a>(input: &AnnotationInput<'_, 'a>, consumed: &m
     }
     let remaining = consumed.contains(&Consumed::Live);
     if !remaining && (input.is_subsegment || input.resource.is_empty()) {
-        return out;
+        return;
     }
 
     // Keys made indexed by the span itself through `aws.xray.annotations`.
@@ -129,8 +158,8 @@ pub(crate) fn make_annotations<'a>(input: &AnnotationInput<'_, 'a>, consumed: &m
     } else {
         0
     };
-    let mut default_entries: KeyedList<'a, MetaValue<'a>> = KeyedList(Vec::with_capacity(live + from_resource));
-    let mut namespaces: Metadata<'a> = KeyedList::new();
+    let mut default_entries: KeyedList<'a, MetaValue<'a>> = KeyedList(spare_entries);
+    default_entries.0.reserve(live + from_resource);
 
     if input.store_resource && shared.is_none() {
         let to_annotation = |a: &Attr<'a>, key: &str| a.value.is_scalar() && (input.index_all || in_set(key));
@@ -140,7 +169,7 @@ pub(crate) fn make_annotations<'a>(input: &AnnotationInput<'_, 'a>, consumed: &m
             if to_annotation(a, key)
                 && let Some(v) = annotation_value(a.value)
             {
-                out.annotations.push(sanitize_annotation_key(key, input.allow_dot), v);
+                annotations.push(sanitize_annotation_key(key, input.allow_dot), v);
             }
         }
         // Metadata entries in key order (a stable order, so equal keys keep their relative order):
@@ -159,13 +188,13 @@ pub(crate) fn make_annotations<'a>(input: &AnnotationInput<'_, 'a>, consumed: &m
         }
         if input.index_all {
             if let Some(v) = annotation_value(a.value) {
-                out.annotations.push(sanitize_annotation_key(a.key, input.allow_dot), v);
+                annotations.push(sanitize_annotation_key(a.key, input.allow_dot), v);
             }
             continue;
         }
         if in_set(a.key) {
             if let Some(v) = annotation_value(a.value) {
-                out.annotations.push(sanitize_annotation_key(a.key, input.allow_dot), v);
+                annotations.push(sanitize_annotation_key(a.key, input.allow_dot), v);
             }
             continue;
         }
@@ -185,7 +214,7 @@ pub(crate) fn make_annotations<'a>(input: &AnnotationInput<'_, 'a>, consumed: &m
         }
     }
 
-    out.annotations.dedup_keep_last();
+    annotations.dedup_keep_last();
     namespaces.dedup_keep_last();
     let default = match shared {
         Some(shared) => Some(splice(default_entries, shared)),
@@ -201,8 +230,6 @@ pub(crate) fn make_annotations<'a>(input: &AnnotationInput<'_, 'a>, consumed: &m
         namespaces.0.retain(|(k, _)| k != DEFAULT_NAMESPACE);
         namespaces.push(DEFAULT_NAMESPACE, default);
     }
-    out.metadata = namespaces;
-    out
 }
 
 /// The `default` namespace from the span's own entries (in push order) and the resource's shared

@@ -12,7 +12,7 @@ use crate::config::{KeySet, TranslatorConfig};
 use crate::error::TranslateError;
 use crate::http::make_http;
 use crate::keys::*;
-use crate::metadata::{AnnotationInput, add_events, make_annotations, meta_value};
+use crate::metadata::{AnnotationInput, AnnotationOutput, add_events, make_annotations, meta_value, recycle_entries};
 use crate::name::{name_and_namespace, sanitize_name, trim_aws_sdk_prefix};
 use crate::sql::make_sql;
 use crate::view::{Attr, SpanKind, SpanRef, Value, find, find_str};
@@ -104,6 +104,7 @@ fn make_segment<'a>(
     let store_resource = !is_subsegment;
     // 2-3. ids and times
     let trace = trace_id(span.trace_id, prepared, now_unix_secs)?;
+    let spare_entries = recycle_entries(&mut seg.metadata);
     seg.reset(
         "",
         run.id,
@@ -153,7 +154,7 @@ fn make_segment<'a>(
         }
     }
     // 11. user, annotations, metadata, then events (Differs (c))
-    let out = make_annotations(
+    make_annotations(
         &AnnotationInput {
             attrs,
             resource: &ctx.resource.attributes,
@@ -167,10 +168,13 @@ fn make_segment<'a>(
             allow_dot: cfg.annotation_keys_allow_dot,
         },
         consumed,
+        AnnotationOutput {
+            user: &mut seg.user,
+            annotations: &mut seg.annotations,
+            metadata: &mut seg.metadata,
+            spare_entries,
+        },
     );
-    seg.user = out.user;
-    seg.annotations = out.annotations;
-    seg.metadata = out.metadata;
     if cfg.preserve_span_events {
         add_events(&mut seg.metadata, attrs, &span.events, &cause.used);
     }
