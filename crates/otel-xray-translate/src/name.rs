@@ -43,15 +43,54 @@ const ASCII_ALLOWED: [bool; 128] = {
     t
 };
 
+/// Whether every byte is an ASCII byte [`allowed`] in a name (false for any non-ASCII byte).
+/// Written without early exit or table, so that it compiles to SIMD compares.
+fn all_ascii_allowed(bytes: &[u8]) -> bool {
+    bytes.iter().fold(true, |ok, &b| {
+        let lower = b | 0x20;
+        let letter = lower.wrapping_sub(b'a') < 26;
+        let digit = b.wrapping_sub(b'0') < 10;
+        let punct = (b == b' ')
+            | (b == b'_')
+            | (b == b'.')
+            | (b == b':')
+            | (b == b'/')
+            | (b == b'%')
+            | (b == b'&')
+            | (b == b'#')
+            | (b == b'=')
+            | (b == b'+')
+            | (b == b'-')
+            | (b == b'@');
+        ok & (letter | digit | punct)
+    })
+}
+
+/// Whether a host read from a connection string holds a character URL parsing refuses in a host
+/// (white space, controls, `<>"`{}|\^`): bytes for ASCII hosts, characters otherwise.
+fn has_bad_host_char(host: &str) -> bool {
+    if host.is_ascii() {
+        host.bytes().fold(false, |bad, b| {
+            bad | (b <= b' ') | (b == 0x7f) | matches!(b, b'<' | b'>' | b'"' | b'`' | b'{' | b'}' | b'|' | b'\\' | b'^')
+        })
+    } else {
+        host.chars().any(|c| {
+            c.is_whitespace() || c.is_control() || matches!(c, '<' | '>' | '"' | '`' | '{' | '}' | '|' | '\\' | '^')
+        })
+    }
+}
+
 /// The character filter and 200-byte cut of `fixSegmentName`, without the `span` fallback.
 /// Returns an empty string when nothing is left.
 pub fn sanitize_name(name: &str) -> Cow<'_, str> {
-    // Names are nearly always ASCII: a table lookup per byte instead of decoding characters.
-    let all_allowed = if name.is_ascii() {
-        name.bytes().all(|b| ASCII_ALLOWED[usize::from(b)])
-    } else {
-        name.chars().all(allowed)
-    };
+    // Names are nearly always clean ASCII: a branch-free test of every byte first (which the
+    // compiler vectorises), then per character only when that fails.
+    let all_allowed = all_ascii_allowed(name.as_bytes())
+        || if name.is_ascii() {
+            name.bytes().all(|b| ASCII_ALLOWED[usize::from(b)])
+        } else {
+            name.chars().all(allowed)
+        };
     let clean: Cow<'_, str> = if all_allowed {
         Cow::Borrowed(name)
     } else {
@@ -104,11 +143,7 @@ fn db_host(connection_string: &str) -> Option<&str> {
     } else {
         host_port.rsplit_once(':').map_or(host_port, |(h, _)| h)
     };
-    if host.is_empty()
-        || host.chars().any(|c| {
-            c.is_whitespace() || c.is_control() || matches!(c, '<' | '>' | '"' | '`' | '{' | '}' | '|' | '\\' | '^')
-        })
-    {
+    if host.is_empty() || has_bad_host_char(host) {
         return None;
     }
     Some(host)
@@ -232,6 +267,15 @@ mod tests {
     fn ascii_table_agrees_with_allowed() {
         for b in 0u8..128 {
             assert_eq!(ASCII_ALLOWED[usize::from(b)], allowed(char::from(b)), "{b}");
+            assert_eq!(all_ascii_allowed(&[b]), allowed(char::from(b)), "{b}");
+            let host = format!("db{}x.example.com", char::from(b));
+            let by_char = host.chars().any(|c| {
+                c.is_whitespace() || c.is_control() || matches!(c, '<' | '>' | '"' | '`' | '{' | '}' | '|' | '\\' | '^')
+            });
+            assert_eq!(has_bad_host_char(&host), by_char, "{b}");
+        }
+        for b in 128u8..=255 {
+            assert!(!all_ascii_allowed(&[b'a', b]), "{b}");
         }
     }
 
