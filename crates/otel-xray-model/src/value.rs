@@ -32,7 +32,8 @@ pub(crate) fn serialize_finite<S: Serializer>(v: &f64, s: S) -> Result<S::Ok, S:
 /// A list of `(key, value)` pairs written as a JSON object.
 ///
 /// Pushing is cheap and keeps duplicates; [`KeyedList::dedup_keep_last`] makes keys unique with the
-/// rule "the later entry wins" (X-Ray maps are unordered, so the list is sorted by key on the way).
+/// rule "the later entry wins" (X-Ray maps are unordered: short lists keep their order, long ones
+/// are sorted by key on the way).
 #[derive(Debug, Clone, PartialEq)]
 pub struct KeyedList<'a, V>(pub Vec<(Cow<'a, str>, V)>);
 
@@ -92,15 +93,44 @@ impl<'a, V> KeyedList<'a, V> {
         self.0.retain(|(k, v)| keep(k, v));
     }
 
-    /// Makes keys unique, the later entry winning, and sorts by key.
+    /// Makes keys unique, the later entry winning; the entries left keep their order (X-Ray maps
+    /// are unordered).
     pub fn dedup_keep_last(&mut self) {
-        if self.0.len() < 2 {
+        let n = self.0.len();
+        if n < 2 {
             return;
         }
-        // Already sorted with unique keys (a list built sorted): nothing to do.
-        if self.0.windows(2).all(|w| key_cmp(&w[0].0, &w[1].0).is_lt()) {
+        if n > SHORT_LIST {
+            self.dedup_long();
             return;
         }
+        // Short lists (a span's dozen attributes, the usual case): a fingerprint per key, then
+        // every pair of fingerprints, costs less than sorting; keys are compared only when their
+        // fingerprints match.
+        let mut prints = [0u64; SHORT_LIST];
+        for (p, (k, _)) in prints.iter_mut().zip(&self.0) {
+            *p = fingerprint(k);
+        }
+        let prints = &prints[..n];
+        let mut keep = [true; SHORT_LIST];
+        let mut any = false;
+        for i in 0..n {
+            for j in i + 1..n {
+                if prints[i] == prints[j] && self.0[i].0 == self.0[j].0 {
+                    keep[i] = false;
+                    any = true;
+                    break;
+                }
+            }
+        }
+        if any {
+            let mut keep = keep.iter();
+            self.0.retain(|_| keep.next().copied().unwrap_or(true));
+        }
+    }
+
+    /// [`KeyedList::dedup_keep_last`] for long lists: sorted by key on the way.
+    fn dedup_long(&mut self) {
         // A stable sort keeps equal keys in insertion order; `dedup_by` keeps the first of a run,
         // so the later value is swapped into it: the last entry of each key wins.
         self.0.sort_by(|a, b| key_cmp(&a.0, &b.0));
@@ -116,6 +146,26 @@ impl<'a, V> KeyedList<'a, V> {
     /// Iterates over the entries in list order.
     pub fn iter(&self) -> impl Iterator<Item = &(Cow<'a, str>, V)> {
         self.0.iter()
+    }
+}
+
+/// Lists up to this long are deduplicated in place, longer ones by sorting.
+const SHORT_LIST: usize = 32;
+
+/// Equal for equal keys; different for nearly all different keys: length, first and last eight
+/// bytes.
+#[inline]
+fn fingerprint(key: &str) -> u64 {
+    let b = key.as_bytes();
+    match (b.first_chunk::<8>(), b.last_chunk::<8>()) {
+        (Some(first), Some(last)) => {
+            u64::from_le_bytes(*first) ^ u64::from_le_bytes(*last).rotate_left(29) ^ (b.len() as u64) << 56
+        }
+        _ => {
+            let mut word = [0u8; 8];
+            word[..b.len()].copy_from_slice(b);
+            u64::from_le_bytes(word) ^ (b.len() as u64) << 56
+        }
     }
 }
 
@@ -412,6 +462,41 @@ mod tests {
         l.push("b", 3);
         l.dedup_keep_last();
         assert_eq!(l.0, vec![("a".into(), 2), ("b".into(), 3)]);
+    }
+
+    /// Short and long lists, keys short and long, with and without repeats: the result holds
+    /// each key once with its last value.
+    #[test]
+    fn dedup_keeps_each_keys_last_value() {
+        let pool = [
+            "a",
+            "b",
+            "thread.id",
+            "thread.name",
+            "code.lineno",
+            "code.function",
+            "code.filepath",
+            "http.request.method",
+            "http.response.status_code",
+            "otel.resource.service.name",
+            "abcdefgh",
+            "abcdefgi",
+        ];
+        for len in [0usize, 1, 2, 5, 12, 31, 32, 33, 80] {
+            for stride in [1usize, 3, 5, 7] {
+                let mut l: KeyedList<'_, usize> = KeyedList::new();
+                let mut last = std::collections::BTreeMap::new();
+                for i in 0..len {
+                    let k = pool[(i * stride) % pool.len()];
+                    l.push(k, i);
+                    last.insert(k, i);
+                }
+                l.dedup_keep_last();
+                let got: std::collections::BTreeMap<&str, usize> = l.0.iter().map(|(k, v)| (k.as_ref(), *v)).collect();
+                assert_eq!(got.len(), l.0.len(), "keys unique ({len}, {stride})");
+                assert_eq!(got, last, "({len}, {stride})");
+            }
+        }
     }
 
     #[test]

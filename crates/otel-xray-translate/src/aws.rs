@@ -44,12 +44,8 @@ pub struct ResourceContext<'a> {
     pub language: &'a str,
     /// `otel.resource.<key>` for each resource attribute, computed once.
     pub prefixed_keys: Vec<String>,
-    /// Indices into the resource attributes, stably sorted by `prefixed_keys`: metadata entries
-    /// pushed in this order form one sorted run, so the per-document stable sort of the `default`
-    /// namespace (`KeyedList::dedup_keep_last`) only has to place the span's own entries.
-    pub(crate) sorted_resource: Vec<usize>,
-    /// The `otel.resource.*` metadata entries of a segment, sorted by key, keys made unique (the
-    /// later attribute winning) and encoded once, for when none of them becomes an annotation;
+    /// The `otel.resource.*` metadata entries of a segment, keys made unique (the later attribute
+    /// winning) and encoded once, for when none of them becomes an annotation;
     /// `None` when there are none (or one cannot be encoded).
     pub(crate) shared_metadata: Option<PreEncoded<KeyedList<'a, MetaValue<'a>>>>,
 }
@@ -89,16 +85,14 @@ impl<'a> ResourceContext<'a> {
         let aws = (!non_aws).then(|| base_aws(r, platform, log_groups));
         let language = find_str(r, TELEMETRY_SDK_LANGUAGE);
         let prefixed_keys: Vec<String> = r.iter().map(|a| format!("{RESOURCE_PREFIX}{}", a.key)).collect();
-        let mut sorted_resource: Vec<usize> = (0..prefixed_keys.len()).collect();
-        sorted_resource.sort_by(|&a, &b| prefixed_keys[a].cmp(&prefixed_keys[b]));
         let mut shared = KeyedList(Vec::with_capacity(r.len()));
-        for &i in &sorted_resource {
-            if r[i].value != Value::Empty {
-                shared.push(Cow::Owned(prefixed_keys[i].clone()), meta_value(r[i].value));
+        for (a, key) in r.iter().zip(&prefixed_keys) {
+            if a.value != Value::Empty {
+                shared.push(Cow::Owned(key.clone()), meta_value(a.value));
             }
         }
-        // Equal keys are adjacent and in resource order: the later attribute wins, as it does
-        // when the entries are pushed per document.
+        // In resource order: the later attribute wins, as it does when the entries are pushed
+        // per document.
         shared.dedup_keep_last();
         let shared_metadata = if shared.is_empty() {
             None
@@ -112,7 +106,6 @@ impl<'a> ResourceContext<'a> {
             aws,
             language,
             prefixed_keys,
-            sorted_resource,
             shared_metadata,
         }
     }

@@ -59,8 +59,6 @@ pub(crate) struct AnnotationInput<'s, 'a> {
     pub attrs: &'s [Attr<'a>],
     pub resource: &'a [Attr<'a>],
     pub resource_keys: &'a [String],
-    /// Indices into `resource`, stably sorted by `resource_keys`.
-    pub sorted_resource: &'a [usize],
     /// The resource's metadata entries encoded once ([`crate::aws::ResourceContext`]).
     pub shared_metadata: Option<&'a PreEncoded<KeyedList<'a, MetaValue<'a>>>>,
     pub store_resource: bool,
@@ -172,10 +170,8 @@ pub(crate) fn make_annotations<'a>(
                 annotations.push(sanitize_annotation_key(key, input.allow_dot), v);
             }
         }
-        // Metadata entries in key order (a stable order, so equal keys keep their relative order):
-        // they come first, so the final stable sort gives exactly what resource order gave.
-        for &i in input.sorted_resource {
-            let (a, key): (&Attr<'a>, &'a str) = (&input.resource[i], &input.resource_keys[i]);
+        // Metadata entries in resource order, before the span's: the later one wins.
+        for (a, key) in input.resource.iter().zip(input.resource_keys) {
             if !to_annotation(a, key) && a.value != Value::Empty {
                 default_entries.push(key, meta_value(a.value));
             }
@@ -232,23 +228,20 @@ pub(crate) fn make_annotations<'a>(
     }
 }
 
-/// The `default` namespace from the span's own entries (in push order) and the resource's shared
-/// entries (sorted, unique): the same entries, in the same order, as pushing the resource's
-/// entries first and then sorting stably with the later entry winning.
+/// The `default` namespace from the span's own entries and the resource's shared entries (unique
+/// keys): the span's entries first, then the shared ones; a span entry whose key is also a shared
+/// one wins, like a later entry.
 fn splice<'a>(
     mut span_entries: KeyedList<'a, MetaValue<'a>>,
     shared: &'a PreEncoded<KeyedList<'a, MetaValue<'a>>>,
 ) -> Namespace<'a> {
     let list = &shared.get().0;
-    let (Some((first, _)), Some((last, _))) = (list.first(), list.last()) else {
-        unreachable!("shared entries are never empty");
-    };
-    let (first, last) = (first.as_ref(), last.as_ref());
+    // Shared keys all start with `otel.resource.`; a span key does so only when an attribute is
+    // literally named like one.
     if span_entries
         .iter()
-        .any(|(k, _)| first <= k.as_ref() && k.as_ref() <= last)
+        .any(|(k, _)| k.starts_with(RESOURCE_PREFIX) && list.iter().any(|(s, _)| s == k))
     {
-        // A span key sorts among the resource's: the entries are interleaved, as before.
         let mut all = KeyedList(Vec::with_capacity(list.len() + span_entries.len()));
         all.0.extend(list.iter().cloned());
         all.0.append(&mut span_entries.0);
@@ -256,12 +249,10 @@ fn splice<'a>(
         return Namespace::Entries(all);
     }
     span_entries.dedup_keep_last();
-    let split = span_entries.0.partition_point(|(k, _)| k.as_ref() < first);
-    let after = KeyedList(span_entries.0.split_off(split));
     Namespace::Spliced(SplicedEntries {
         before: span_entries,
         shared,
-        after,
+        after: KeyedList::new(),
     })
 }
 
@@ -327,9 +318,10 @@ mod tests {
         )
     }
 
-    /// Splicing writes what pushing the resource's entries first and then sorting wrote.
+    /// Splicing writes the entries that pushing the resource's entries first and then
+    /// deduplicating gives (as a JSON object: order aside).
     #[test]
-    fn splice_matches_sorting_everything() {
+    fn splice_matches_deduplicating_everything() {
         let resource = ["otel.resource.a", "otel.resource.b", "otel.resource.c"];
         let cases: [&[&'static str]; 6] = [
             &[],
@@ -350,13 +342,14 @@ mod tests {
             let got = splice(list(span_keys), shared);
             let mut bytes = Vec::new();
             got.encode_json(&mut bytes).unwrap();
-            assert_eq!(
-                String::from_utf8(bytes).unwrap(),
-                String::from_utf8(want.clone()).unwrap()
-            );
+            let parsed = |b: &[u8]| serde_json::from_slice::<serde_json::Value>(b).unwrap();
+            assert_eq!(parsed(&bytes), parsed(&want), "{span_keys:?}");
             assert_eq!(json_encoded_len(&got).unwrap(), want.len());
-            assert_eq!(serde_json::to_vec(&got).unwrap(), want);
-            assert_eq!(got.clone().entries_mut().cloned().unwrap_or_default(), expected);
+            assert_eq!(serde_json::to_vec(&got).unwrap(), bytes);
+            let mut entries = got.clone().entries_mut().cloned().unwrap_or_default();
+            entries.0.sort_by(|a, b| a.0.cmp(&b.0));
+            expected.0.sort_by(|a, b| a.0.cmp(&b.0));
+            assert_eq!(entries, expected, "{span_keys:?}");
         }
     }
 }

@@ -159,7 +159,6 @@ fn make_segment<'a>(
             attrs,
             resource: &ctx.resource.attributes,
             resource_keys: &ctx.prefixed_keys,
-            sorted_resource: &ctx.sorted_resource,
             shared_metadata: ctx.shared_metadata.as_ref(),
             store_resource,
             is_subsegment,
