@@ -109,6 +109,10 @@ pub(crate) fn make_annotations<'a>(
     } = out;
     debug_assert!(annotations.is_empty() && namespaces.is_empty());
     let attrs = input.attrs;
+    // One pass: `enduser.id` (used for good), the keys the span indexes itself through
+    // `aws.xray.annotations`, and how many attributes are left.
+    let mut extra: Vec<&'a str> = Vec::new();
+    let mut live = 0usize;
     for (i, a) in attrs.iter().enumerate() {
         if a.key == ENDUSER_ID && consumed[i] != Consumed::Final {
             *user = match a.value {
@@ -116,26 +120,22 @@ pub(crate) fn make_annotations<'a>(
                 _ => None,
             };
             consumed[i] = Consumed::Final;
+        } else if consumed[i] == Consumed::Live {
+            if a.key == XRAY_ANNOTATIONS
+                && let Value::Array(list) = a.value
+            {
+                extra.extend(list.iter().filter_map(|v| match v {
+                    Value::Str(s) => Some(s),
+                    _ => None,
+                }));
+                consumed[i] = Consumed::Final;
+            } else {
+                live += 1;
+            }
         }
     }
-    let remaining = consumed.contains(&Consumed::Live);
-    if !remaining && (input.is_subsegment || input.resource.is_empty()) {
+    if live == 0 && (input.is_subsegment || input.resource.is_empty()) {
         return;
-    }
-
-    // Keys made indexed by the span itself through `aws.xray.annotations`.
-    let mut extra: Vec<&'a str> = Vec::new();
-    for (i, a) in attrs.iter().enumerate() {
-        if a.key == XRAY_ANNOTATIONS
-            && consumed[i] == Consumed::Live
-            && let Value::Array(list) = a.value
-        {
-            extra.extend(list.iter().filter_map(|v| match v {
-                Value::Str(s) => Some(s),
-                _ => None,
-            }));
-            consumed[i] = Consumed::Final;
-        }
     }
     let in_set = |key: &str| (!input.index_all && input.indexed.contains(key)) || extra.contains(&key);
 
@@ -150,7 +150,6 @@ pub(crate) fn make_annotations<'a>(
 
     // Sized once for every entry that may land here: growing it push by push cost about six
     // reallocations per document.
-    let live = consumed.iter().filter(|c| **c == Consumed::Live).count();
     let from_resource = if input.store_resource && shared.is_none() {
         input.resource.len()
     } else {
