@@ -5,7 +5,7 @@ use std::io::Write;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use otel_xray_translate::{Translator, TranslatorConfig};
+use otel_xray_translate::{DocumentBatch, Translator, TranslatorConfig};
 use otel_xray_transport::daemon::{DAEMON_ADDRESS_ENV, DaemonAddressError};
 use otel_xray_transport::{ApiOptions, DaemonAddress, DaemonClient, RetryPolicy};
 
@@ -181,7 +181,10 @@ impl XrayExporterBuilder {
             TransportChoice::ApiOptions(options) => {
                 Transport::Api(ApiWorker::start(ApiSetup::Options(options), self.retry)?)
             }
-            TransportChoice::Writer(w) => Transport::Writer(Mutex::new(w)),
+            TransportChoice::Writer(w) => Transport::Writer {
+                out: Mutex::new(w),
+                lines: Mutex::new(Vec::new()),
+            },
         };
         Ok(XrayExporter {
             translator: Translator::new(self.config),
@@ -189,6 +192,7 @@ impl XrayExporterBuilder {
             transport,
             stats: Arc::new(ExportStats::default()),
             nesting: self.nesting,
+            scratch: Mutex::new(DocumentBatch::new()),
         })
     }
 }

@@ -6,7 +6,7 @@ mod stats;
 mod transport;
 
 use std::fmt;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use opentelemetry_sdk::Resource;
@@ -31,6 +31,9 @@ pub struct XrayExporter {
     transport: Transport,
     stats: Arc<ExportStats>,
     nesting: bool,
+    /// The documents buffer, kept from export to export (up to [`transport::KEEP_BYTES`]):
+    /// a fresh one grew by reallocation to the batch's size every time.
+    scratch: Mutex<DocumentBatch>,
 }
 
 impl fmt::Debug for XrayExporter {
@@ -52,9 +55,30 @@ impl XrayExporter {
         Arc::clone(&self.stats)
     }
 
+    /// The kept documents buffer (empty), or a new one while another export holds it.
+    fn take_batch(&self) -> DocumentBatch {
+        match self.scratch.try_lock() {
+            Ok(mut kept) => {
+                let mut batch = std::mem::take(&mut *kept);
+                batch.clear();
+                batch
+            }
+            Err(_) => DocumentBatch::new(),
+        }
+    }
+
+    /// Keeps `batch`'s buffers for the next export unless they grew too large.
+    fn keep_batch(&self, batch: DocumentBatch) {
+        if batch.encoded_bytes() <= transport::KEEP_BYTES
+            && let Ok(mut kept) = self.scratch.try_lock()
+        {
+            *kept = batch;
+        }
+    }
+
     fn translate(&self, spans: &[SpanData]) -> (DocumentBatch, Option<String>) {
         let now = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
-        let mut batch = DocumentBatch::new();
+        let mut batch = self.take_batch();
         let options = BatchOptions {
             now_unix_secs: now,
             budget: self.transport.budget(),
@@ -125,7 +149,9 @@ impl SpanExporter for XrayExporter {
             Transport::Daemon { client, scratch } => {
                 Pending::Done(self.finish(Transport::send_daemon(client, scratch, &docs), 0, problem))
             }
-            Transport::Writer(w) => Pending::Done(self.finish(Transport::send_writer(w, &docs), 0, problem)),
+            Transport::Writer { out, lines } => {
+                Pending::Done(self.finish(Transport::send_writer(out, lines, &docs), 0, problem))
+            }
             Transport::Api(worker) => {
                 if docs.is_empty() {
                     Pending::Done(self.finish(SyncOutcome::default(), 0, problem))
@@ -137,6 +163,7 @@ impl SpanExporter for XrayExporter {
                 }
             }
         };
+        self.keep_batch(docs);
         let stats = Arc::clone(&self.stats);
         async move {
             match pending {
@@ -178,8 +205,8 @@ impl SpanExporter for XrayExporter {
                     Err(OTelSdkError::Timeout(timeout))
                 }
             }
-            Transport::Writer(w) => {
-                let mut w = w.lock().unwrap_or_else(|p| p.into_inner());
+            Transport::Writer { out, .. } => {
+                let mut w = out.lock().unwrap_or_else(|p| p.into_inner());
                 w.flush()
                     .map_err(|e| OTelSdkError::InternalFailure(format!("flushing the writer failed: {e}")))
             }

@@ -18,15 +18,23 @@ pub(crate) enum Transport {
     /// `PutTraceSegments` through the background worker.
     Api(ApiWorker),
     /// Newline-delimited documents to a writer.
-    Writer(Mutex<Box<dyn Write + Send>>),
+    Writer {
+        out: Mutex<Box<dyn Write + Send>>,
+        /// The lines of one batch, kept from batch to batch (up to [`KEEP_BYTES`]).
+        lines: Mutex<Vec<u8>>,
+    },
 }
+
+/// Buffers up to this size are kept for the next batch; a larger one (a rare huge batch) is
+/// freed rather than held for the exporter's life.
+pub(crate) const KEEP_BYTES: usize = 4 << 20;
 
 impl std::fmt::Debug for Transport {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Self::Daemon { client, .. } => write!(f, "Daemon({})", client.target()),
             Self::Api(_) => f.write_str("Api"),
-            Self::Writer(_) => f.write_str("Writer"),
+            Self::Writer { .. } => f.write_str("Writer"),
         }
     }
 }
@@ -44,7 +52,7 @@ impl Transport {
     pub(crate) fn budget(&self) -> Budget {
         match self {
             Self::Daemon { .. } => Budget::DaemonUdp,
-            Self::Api(_) | Self::Writer(_) => Budget::PutTraceSegments,
+            Self::Api(_) | Self::Writer { .. } => Budget::PutTraceSegments,
         }
     }
 
@@ -67,9 +75,15 @@ impl Transport {
 
     /// Writes each document on its own line with one `write_all` for the whole batch (so other
     /// writers of the same stream cannot split a line), then flushes.
-    pub(crate) fn send_writer(writer: &Mutex<Box<dyn Write + Send>>, batch: &DocumentBatch) -> SyncOutcome {
+    pub(crate) fn send_writer(
+        writer: &Mutex<Box<dyn Write + Send>>,
+        lines: &Mutex<Vec<u8>>,
+        batch: &DocumentBatch,
+    ) -> SyncOutcome {
         let mut out = SyncOutcome::default();
-        let mut lines = Vec::with_capacity(batch.encoded_bytes() + batch.len());
+        let mut lines = lines.lock().unwrap_or_else(|p| p.into_inner());
+        lines.clear();
+        lines.reserve(batch.encoded_bytes() + batch.len());
         for (_, json) in batch.documents() {
             lines.extend_from_slice(json);
             lines.push(b'\n');
@@ -84,6 +98,9 @@ impl Transport {
                     .map(|(info, _)| (info.id.to_string(), "write_error".into()))
                     .collect();
             }
+        }
+        if lines.capacity() > KEEP_BYTES {
+            *lines = Vec::new();
         }
         out
     }
