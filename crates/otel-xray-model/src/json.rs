@@ -629,11 +629,11 @@ impl JsonEncode for Aws<'_> {
         }
         platform_members(
             &mut o,
-            &self.ec2,
-            &self.ecs,
-            &self.eks,
-            &self.elastic_beanstalk,
-            &self.xray,
+            self.ec2.as_deref(),
+            self.ecs.as_deref(),
+            self.eks.as_deref(),
+            self.elastic_beanstalk.as_deref(),
+            self.xray.as_deref(),
             &self.cloudwatch_logs,
         )?;
         o.end();
@@ -646,11 +646,11 @@ impl JsonEncode for AwsResource<'_> {
         let mut o = Obj::new(out);
         platform_members(
             &mut o,
-            &self.ec2,
-            &self.ecs,
-            &self.eks,
-            &self.elastic_beanstalk,
-            &self.xray,
+            self.ec2.as_ref(),
+            self.ecs.as_ref(),
+            self.eks.as_ref(),
+            self.elastic_beanstalk.as_ref(),
+            self.xray.as_ref(),
             &self.cloudwatch_logs,
         )?;
         o.end();
@@ -662,18 +662,28 @@ impl JsonEncode for AwsResource<'_> {
 #[inline]
 fn platform_members<W: JsonSink>(
     o: &mut Obj<'_, W>,
-    ec2: &Option<Ec2<'_>>,
-    ecs: &Option<Ecs<'_>>,
-    eks: &Option<Eks<'_>>,
-    elastic_beanstalk: &Option<ElasticBeanstalk<'_>>,
-    xray: &Option<XRay<'_>>,
+    ec2: Option<&Ec2<'_>>,
+    ecs: Option<&Ecs<'_>>,
+    eks: Option<&Eks<'_>>,
+    elastic_beanstalk: Option<&ElasticBeanstalk<'_>>,
+    xray: Option<&XRay<'_>>,
     cloudwatch_logs: &[LogGroup<'_>],
 ) -> Result<(), NonFinite> {
-    o.opt(b"\"ec2\":", ec2)?;
-    o.opt(b"\"ecs\":", ecs)?;
-    o.opt(b"\"eks\":", eks)?;
-    o.opt(b"\"elastic_beanstalk\":", elastic_beanstalk)?;
-    o.opt(b"\"xray\":", xray)?;
+    if let Some(v) = ec2 {
+        o.value(b"\"ec2\":", v)?;
+    }
+    if let Some(v) = ecs {
+        o.value(b"\"ecs\":", v)?;
+    }
+    if let Some(v) = eks {
+        o.value(b"\"eks\":", v)?;
+    }
+    if let Some(v) = elastic_beanstalk {
+        o.value(b"\"elastic_beanstalk\":", v)?;
+    }
+    if let Some(v) = xray {
+        o.value(b"\"xray\":", v)?;
+    }
     if !cloudwatch_logs.is_empty() {
         o.value(b"\"cloudwatch_logs\":", cloudwatch_logs)?;
     }
@@ -1073,21 +1083,21 @@ mod tests {
                         table_names: g,
                         retries: h,
                         resource: None,
-                        ec2,
-                        ecs,
-                        eks,
-                        elastic_beanstalk: eb,
-                        xray,
+                        ec2: ec2.map(Box::new),
+                        ecs: ecs.map(Box::new),
+                        eks: eks.map(Box::new),
+                        elastic_beanstalk: eb.map(Box::new),
+                        xray: xray.map(Box::new),
                         cloudwatch_logs: logs,
                     };
                     if pre {
                         // The platform keys encoded once, as the translator does.
                         let r = AwsResource {
-                            ec2: aws.ec2.take(),
-                            ecs: aws.ecs.take(),
-                            eks: aws.eks.take(),
-                            elastic_beanstalk: aws.elastic_beanstalk.take(),
-                            xray: aws.xray.take(),
+                            ec2: aws.ec2.take().map(|b| *b),
+                            ecs: aws.ecs.take().map(|b| *b),
+                            eks: aws.eks.take().map(|b| *b),
+                            elastic_beanstalk: aws.elastic_beanstalk.take().map(|b| *b),
+                            xray: aws.xray.take().map(|b| *b),
                             cloudwatch_logs: std::mem::take(&mut aws.cloudwatch_logs),
                         };
                         aws.resource = Some(Box::leak(Box::new(PreEncoded::new(r).expect("no doubles"))));

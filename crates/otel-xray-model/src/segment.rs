@@ -340,6 +340,10 @@ pub struct StackFrame<'a> {
 
 /// `aws` object.
 ///
+/// The platform objects (`ec2` … `xray`) are boxed: only documents read from the wire carry them
+/// here (the translator's come encoded once through [`Aws::resource`]), and inline they made every
+/// document several hundred bytes larger to build and move.
+///
 /// `serde` writes the members in this order: the span's keys (`account_id` … `retries`), then
 /// those of [`Aws::resource`], then the typed platform keys (`ec2` … `cloudwatch_logs`); the JSON
 /// encoder writes the same bytes.
@@ -376,19 +380,19 @@ pub struct Aws<'a> {
     pub resource: Option<&'a PreEncoded<AwsResource<'a>>>,
     /// EC2 instance data.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub ec2: Option<Ec2<'a>>,
+    pub ec2: Option<Box<Ec2<'a>>>,
     /// ECS container data.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub ecs: Option<Ecs<'a>>,
+    pub ecs: Option<Box<Ecs<'a>>>,
     /// EKS pod data.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub eks: Option<Eks<'a>>,
+    pub eks: Option<Box<Eks<'a>>>,
     /// Elastic Beanstalk environment data.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub elastic_beanstalk: Option<ElasticBeanstalk<'a>>,
+    pub elastic_beanstalk: Option<Box<ElasticBeanstalk<'a>>>,
     /// The SDK that recorded the data.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub xray: Option<XRay<'a>>,
+    pub xray: Option<Box<XRay<'a>>>,
     /// CloudWatch log groups of the application.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub cloudwatch_logs: Vec<LogGroup<'a>>,

@@ -64,11 +64,11 @@ pub fn trace(rng: &mut impl Rng, service: &str, n: usize) -> Vec<Segment<'static
     });
     root.aws = Some(Aws {
         account_id: Some(Cow::Borrowed("123456789012")),
-        xray: Some(XRay {
+        xray: Some(Box::new(XRay {
             sdk: Some(Cow::Borrowed("opentelemetry for rust")),
             sdk_version: Some(Cow::Borrowed("0.33.0")),
             auto_instrumentation: false,
-        }),
+        })),
         ..Aws::default()
     });
     root.annotations.push(
