@@ -246,7 +246,9 @@ pub(crate) fn make_aws<'a>(
             AWS_DYNAMODB_TABLE_NAMES => table_names = Some(a.value),
             _ => {}
         }
-        if consumed[i] != Consumed::Live {
+        // Every key matched below starts with `a` or `r` (a unit test checks them): other keys
+        // skip the string comparisons.
+        if consumed[i] != Consumed::Live || !matches!(a.key.as_bytes().first(), Some(b'a' | b'r')) {
             continue;
         }
         let s = a.value.as_str();
@@ -293,4 +295,28 @@ pub(crate) fn make_aws<'a>(
         _ => {}
     }
     Some(aws)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `make_aws` skips keys not starting with `a` or `r` before its `match`.
+    #[test]
+    fn every_consumed_key_starts_with_a_or_r() {
+        for key in [
+            AWS_OPERATION,
+            RPC_METHOD,
+            AWS_ACCOUNT_ID,
+            AWS_REGION,
+            AWS_REQUEST_ID,
+            AWS_REQUEST_ID_2,
+            AWS_QUEUE_URL,
+            AWS_QUEUE_URL_2,
+            AWS_TABLE_NAME,
+            AWS_TABLE_NAME_2,
+        ] {
+            assert!(matches!(key.as_bytes()[0], b'a' | b'r'), "{key}");
+        }
+    }
 }

@@ -184,6 +184,11 @@ pub(crate) fn name_and_namespace<'a>(
     let mut http_host = "";
     let mut net_peer_name = "";
     for a in attrs {
+        // Every key matched below starts with one of these letters (a unit test checks them):
+        // other keys skip the string comparisons.
+        if !matches!(a.key.as_bytes().first(), Some(b'a' | b'd' | b'h' | b'n' | b'p' | b'r')) {
+            continue;
+        }
         let slot = match a.key {
             keys::AWS_LOCAL_SERVICE => &mut local_service,
             keys::AWS_SPAN_KIND => &mut span_kind,
@@ -262,6 +267,27 @@ pub(crate) fn name_and_namespace<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_naming_key_passes_the_first_byte_filter() {
+        for key in [
+            keys::AWS_LOCAL_SERVICE,
+            keys::AWS_SPAN_KIND,
+            keys::AWS_REMOTE_SERVICE,
+            keys::PEER_SERVICE,
+            keys::AWS_SERVICE,
+            keys::DB_NAME,
+            keys::DB_CONNECTION_STRING,
+            keys::RPC_SERVICE,
+            keys::HTTP_HOST,
+            keys::NET_PEER_NAME,
+        ] {
+            assert!(
+                matches!(key.as_bytes()[0], b'a' | b'd' | b'h' | b'n' | b'p' | b'r'),
+                "{key}"
+            );
+        }
+    }
 
     #[test]
     fn ascii_table_agrees_with_allowed() {

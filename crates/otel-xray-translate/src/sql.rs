@@ -26,6 +26,11 @@ const SQL_SYSTEMS_V1: &[&str] = &["ibm.db2", "microsoft.sql_server", "oracle.db"
 
 /// Which field a database key feeds, and whether it is a v1 key.
 fn role(key: &str, conv: ConventionReading) -> Option<(usize, bool)> {
+    // Every key below starts with `d` or `u` (a unit test checks them): other keys skip the
+    // string comparisons.
+    if !matches!(key.as_bytes().first(), Some(b'd' | b'u')) {
+        return None;
+    }
     match key {
         DB_CONNECTION_STRING if conv.read_v0 => Some((0, false)),
         DB_NAME if conv.read_v0 => Some((1, false)),
@@ -99,4 +104,30 @@ pub(crate) fn join3(a: &str, sep: &str, b: &str) -> String {
     s.push_str(sep);
     s.push_str(b);
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_database_key_has_a_role() {
+        let both = ConventionReading {
+            read_v0: true,
+            read_v1: true,
+        };
+        for key in [
+            DB_CONNECTION_STRING,
+            DB_NAME,
+            DB_STATEMENT,
+            DB_SYSTEM,
+            DB_USER,
+            DB_NAMESPACE,
+            DB_QUERY_TEXT,
+            DB_SYSTEM_NAME,
+            USER_NAME,
+        ] {
+            assert!(role(key, both).is_some(), "{key}");
+        }
+    }
 }
