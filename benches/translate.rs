@@ -21,39 +21,10 @@ mod common;
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
+use common::cpu::{Mode, ThreadCpu, median};
 use common::{BATCH, Fixture, Variant};
 use cpu_time::ThreadTime;
-use criterion::measurement::{Measurement, ValueFormatter, WallTime};
 use criterion::{Criterion, Throughput};
-
-/// A criterion measurement: CPU time of the current thread.
-struct ThreadCpu;
-
-static WALL: WallTime = WallTime;
-
-impl Measurement for ThreadCpu {
-    type Intermediate = ThreadTime;
-    type Value = Duration;
-
-    fn start(&self) -> ThreadTime {
-        ThreadTime::now()
-    }
-    fn end(&self, start: ThreadTime) -> Duration {
-        start.elapsed()
-    }
-    fn add(&self, a: &Duration, b: &Duration) -> Duration {
-        *a + *b
-    }
-    fn zero(&self) -> Duration {
-        Duration::ZERO
-    }
-    fn to_f64(&self, value: &Duration) -> f64 {
-        value.as_nanos() as f64
-    }
-    fn formatter(&self) -> &dyn ValueFormatter {
-        WALL.formatter()
-    }
-}
 
 // ------------------------------------------------------------------------------------------------
 // Summary
@@ -71,11 +42,6 @@ struct Row {
     /// Median over the rounds of (opentelemetry-aws CPU time / this CPU time) in the same round.
     paired_ratio: f64,
     bytes_per_span: f64,
-}
-
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(f64::total_cmp);
-    v[v.len() / 2]
 }
 
 /// Times every variant of every batch in turn, `rounds` times `batches` batches each, so that
@@ -204,10 +170,8 @@ fn profile_loop(fx: &mut Fixture, variant: Variant, batches: usize) {
 // ------------------------------------------------------------------------------------------------
 
 fn main() {
-    let args: Vec<String> = std::env::args().collect();
-    let has = |flag: &str| args.iter().any(|a| a == flag);
-    // Criterion's rule: `cargo bench` passes `--bench`; `--test` or no `--bench` means test mode.
-    let full = has("--bench") && !has("--test") && !has("--list") && !has("--profile-time");
+    let mode = Mode::from_args();
+    let full = mode.full();
 
     let mut fixtures = Fixture::both();
     for fx in &mut fixtures {
@@ -239,7 +203,7 @@ fn main() {
     }
     criterion.final_summary();
 
-    if has("--list") || has("--profile-time") {
+    if mode.criterion_only() {
         return;
     }
     let (rounds, batches) = if full { (ROUNDS, BATCHES_PER_ROUND) } else { (1, 1) };

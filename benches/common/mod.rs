@@ -1,5 +1,6 @@
 //! What the `translate` and `translate_allocs` benches share: the batches, the variants measured
-//! and the start-up checks.
+//! and the start-up checks. `cpu` (CPU-time measurement) is shared with the `export` bench, and
+//! `export` (the exporters and their batch) by the `export` and `export_allocs` benches.
 //!
 //! Variants, each translating a whole 512-span batch and writing every document as JSON into a
 //! buffer reused from batch to batch:
@@ -19,6 +20,9 @@
 //! other languages, so both are measured).
 
 #![allow(dead_code)] // Each bench binary uses part of this module.
+
+pub mod cpu;
+pub mod export;
 
 use std::future::Future;
 use std::hint::black_box;
@@ -215,8 +219,9 @@ impl SegmentDocumentExporter for MemoryClient {
     }
 }
 
-/// Polls a future that never waits (the exporter with an in-memory client).
-fn run_ready<F: Future>(future: F) -> F::Output {
+/// Polls a future that never waits (the exporters with an in-memory client, a writer or a no-op
+/// client).
+pub fn run_ready<F: Future>(future: F) -> F::Output {
     let mut future = std::pin::pin!(future);
     match future.as_mut().poll(&mut Context::from_waker(Waker::noop())) {
         Poll::Ready(out) => out,
@@ -226,11 +231,16 @@ fn run_ready<F: Future>(future: F) -> F::Output {
 
 /// One line describing the batch.
 pub fn describe(fx: &Fixture) -> String {
-    let st = fx.workload.stats();
+    describe_workload(fx.name, &fx.workload)
+}
+
+/// One line describing a batch.
+pub fn describe_workload(name: &str, workload: &Workload) -> String {
+    let st = workload.stats();
     format!(
         "Batch `{}`: {} spans ({} server, {} client/producer of which {} aws-api and {} sql, {} internal), \
          {}-{} attributes per span ({:.1} on average), {} with an exception event, {} resource attributes.",
-        fx.name,
+        name,
         st.spans,
         st.server,
         st.client,
