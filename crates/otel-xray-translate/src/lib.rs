@@ -60,6 +60,7 @@ pub use error::{DocumentError, TranslateError};
 pub use metadata::sanitize_annotation_key;
 pub use name::{fix_segment_name, sanitize_name};
 pub use pipeline::IdSource;
+pub use wire::WireError;
 pub use shrink::{Budget, Encoded, encode_within};
 
 use otel_xray_model::Segment;
