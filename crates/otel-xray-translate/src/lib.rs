@@ -60,8 +60,8 @@ pub use error::{DocumentError, TranslateError};
 pub use metadata::sanitize_annotation_key;
 pub use name::{fix_segment_name, sanitize_name};
 pub use pipeline::IdSource;
-pub use wire::WireError;
 pub use shrink::{Budget, Encoded, encode_within};
+pub use wire::WireError;
 
 use otel_xray_model::Segment;
 use pipeline::Prepared;

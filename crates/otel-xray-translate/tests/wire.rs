@@ -10,9 +10,9 @@ mod common;
 use common::*;
 use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
 use otel_xray_translate::{Budget, DocumentBatch, Translator, WireError};
+use proptest::prelude::*;
 use prost::Message;
 use prost::encoding::{WireType, encode_key, encode_varint};
-use proptest::prelude::*;
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 
@@ -26,7 +26,11 @@ enum Both {
     /// Both rejected; the wire decoder's error.
     Rejected(WireError),
     /// Both accepted; documents and failures (identical).
-    Accepted { docs: Vec<String>, failures: usize, spans: usize },
+    Accepted {
+        docs: Vec<String>,
+        failures: usize,
+        spans: usize,
+    },
 }
 
 /// Translates `bytes` with prost + `translate_resource_spans_with_ids` and with the wire decoder,
@@ -35,7 +39,8 @@ fn both(bytes: &[u8]) -> Both {
     let translator = Translator::new(cfg());
     let opts = options(Budget::PutTraceSegments);
     let mut wire = DocumentBatch::new();
-    let wire_result = translator.translate_otlp_bytes_with_ids(bytes, opts, &mut StdRng::seed_from_u64(SEED), &mut wire);
+    let wire_result =
+        translator.translate_otlp_bytes_with_ids(bytes, opts, &mut StdRng::seed_from_u64(SEED), &mut wire);
     match ExportTraceServiceRequest::decode(bytes) {
         Err(prost_error) => match wire_result {
             Err(e) => Both::Rejected(e),
@@ -219,7 +224,10 @@ fn empty_requests_and_requests_without_spans_give_nothing() {
             spans: 0
         }
     );
-    assert!(matches!(both(&W::new().msg(1, W::new()).0), Both::Accepted { spans: 0, .. }));
+    assert!(matches!(
+        both(&W::new().msg(1, W::new()).0),
+        Both::Accepted { spans: 0, .. }
+    ));
 }
 
 #[test]
@@ -233,7 +241,11 @@ fn unknown_fields_of_every_wire_type_are_skipped_at_every_level() {
     );
     let mut ss = W::new().unknown().msg(2, span).unknown();
     ss = ss.msg(1, W::new().str(1, "scope").unknown());
-    let rs = W::new().unknown().msg(1, service("svc").unknown()).msg(2, ss).str(3, "schema");
+    let rs = W::new()
+        .unknown()
+        .msg(1, service("svc").unknown())
+        .msg(2, ss)
+        .str(3, "schema");
     let bytes = W::new().unknown().msg(1, rs).unknown().0;
     let docs = accepted(&bytes);
     assert_eq!(docs.len(), 1);
@@ -248,14 +260,23 @@ fn a_resource_split_in_two_pieces_after_the_spans_is_merged() {
     let rs = W::new()
         .msg(2, ss)
         .msg(1, W::new().msg(1, kvw("service.name", s("first"))))
-        .msg(1, W::new().msg(1, kvw("service.name", s("second"))).msg(1, kvw("cloud.provider", s("aws"))));
+        .msg(
+            1,
+            W::new()
+                .msg(1, kvw("service.name", s("second")))
+                .msg(1, kvw("cloud.provider", s("aws"))),
+        );
     let docs = accepted(&W::new().msg(1, rs).0);
     assert_eq!(docs[0]["name"], "second");
 }
 
 #[test]
 fn a_status_split_in_two_pieces_is_merged() {
-    let span = span_w(W::new().msg(15, W::new().varint(3, 2)).msg(15, W::new().str(2, "it broke")));
+    let span = span_w(
+        W::new()
+            .msg(15, W::new().varint(3, 2))
+            .msg(15, W::new().str(2, "it broke")),
+    );
     let docs = accepted(&request_w(service("svc"), vec![span]));
     assert_eq!(docs[0]["fault"], true);
     // Status code last wins.
@@ -293,12 +314,17 @@ fn attribute_values_split_in_pieces_merge_like_prost() {
             .msg(2, s("scalar"))
             .msg(2, array(vec![s("y")]).raw(&array(vec![s("z")]).0)),
         // Array then map in one piece: the map replaces the array.
-        W::new().str(1, "m").msg(2, array(vec![s("x")]).raw(&kvlist(vec![kvw("k", i(2))]).0)),
+        W::new()
+            .str(1, "m")
+            .msg(2, array(vec![s("x")]).raw(&kvlist(vec![kvw("k", i(2))]).0)),
         // Map pieces appended, nested arrays in maps.
         W::new()
             .str(1, "m2")
             .msg(2, kvlist(vec![kvw("k1", array(vec![i(1), i(2)]))]))
-            .msg(2, kvlist(vec![kvw("k2", kvlist(vec![kvw("x", s("y"))]).raw(&kvlist(vec![]).0))])),
+            .msg(
+                2,
+                kvlist(vec![kvw("k2", kvlist(vec![kvw("x", s("y"))]).raw(&kvlist(vec![]).0))]),
+            ),
         // A scalar replaced by another kind; the key given twice.
         W::new().str(1, "k").msg(2, s("v")).str(1, "key2").msg(2, i(5)),
         // An element itself merged from pieces, and bytes, doubles, bools, empty values.
@@ -316,7 +342,12 @@ fn attribute_values_split_in_pieces_merge_like_prost() {
         // A value with every oneof field in turn.
         W::new().str(1, "all").msg(
             2,
-            s("a").varint(2, 0).varint(3, 9).fixed64(4, 1.0f64.to_bits()).bytes(7, b"b").varint(8, 1),
+            s("a")
+                .varint(2, 0)
+                .varint(3, 9)
+                .fixed64(4, 1.0f64.to_bits())
+                .bytes(7, b"b")
+                .varint(8, 1),
         ),
     ];
     let mut span = W::new().msg(9, kvw("a", s("1"))).msg(9, kvw("b", s("2")));
@@ -325,7 +356,10 @@ fn attribute_values_split_in_pieces_merge_like_prost() {
     }
     let docs = accepted(&request_w(service("svc"), vec![span_w(span)]));
     let annotations = annotations(&docs[0]);
-    assert!(annotations.contains_key("a") && annotations.contains_key("b"), "{annotations:?}");
+    assert!(
+        annotations.contains_key("a") && annotations.contains_key("b"),
+        "{annotations:?}"
+    );
 }
 
 #[test]
@@ -373,7 +407,10 @@ fn invalid_utf8_is_rejected_naming_the_field_wherever_it_is() {
         (span(W::new().bytes(5, bad)), "Span.name"),
         (span(W::new().bytes(3, bad)), "Span.trace_state"),
         (span(W::new().msg(9, W::new().bytes(1, bad))), "KeyValue.key"),
-        (span(W::new().msg(9, kvw("k", W::new().bytes(1, bad)))), "AnyValue.string_value"),
+        (
+            span(W::new().msg(9, kvw("k", W::new().bytes(1, bad)))),
+            "AnyValue.string_value",
+        ),
         (
             span(W::new().msg(9, kvw("k", array(vec![kvlist(vec![kvw("x", W::new().bytes(1, bad))])])))),
             "AnyValue.string_value",
@@ -382,11 +419,15 @@ fn invalid_utf8_is_rejected_naming_the_field_wherever_it_is() {
         (span(W::new().msg(11, W::new().bytes(2, bad))), "Span.Event.name"),
         (span(W::new().msg(13, W::new().bytes(3, bad))), "Span.Link.trace_state"),
         (
-            W::new().msg(1, W::new().msg(2, W::new().msg(1, W::new().bytes(2, bad)))).0,
+            W::new()
+                .msg(1, W::new().msg(2, W::new().msg(1, W::new().bytes(2, bad))))
+                .0,
             "InstrumentationScope.version",
         ),
         (
-            W::new().msg(1, W::new().msg(1, W::new().msg(3, W::new().bytes(3, bad)))).0,
+            W::new()
+                .msg(1, W::new().msg(1, W::new().msg(3, W::new().bytes(3, bad))))
+                .0,
             "EntityRef.id_keys",
         ),
         (W::new().msg(1, W::new().bytes(3, bad)).0, "ResourceSpans.schema_url"),
@@ -456,7 +497,9 @@ fn nested(levels: usize) -> Vec<u8> {
 #[test]
 fn the_recursion_limit_is_prosts() {
     // Find prost's limit by trying: the wire decoder must agree on each side of it.
-    let limit = (1..200).find(|&n| ExportTraceServiceRequest::decode(&nested(n)[..]).is_err()).unwrap();
+    let limit = (1..200)
+        .find(|&n| ExportTraceServiceRequest::decode(&nested(n)[..]).is_err())
+        .unwrap();
     assert!(matches!(both(&nested(limit - 1)), Both::Accepted { .. }));
     assert!(matches!(rejected(&nested(limit)), WireError::TooDeep { .. }));
     // Groups count too.
@@ -488,7 +531,18 @@ fn sample() -> Vec<u8> {
             .attr("order.id", "o-1")
             .attr("tags", arr(["a", "b"]))
             .attr("nested", map([("k", arr([1, 2])), ("m", map([("x", 1.5)]))]))
-            .event("exception", START_NS + 5, vec![kv("exception.type", "java.lang.IllegalStateException"), kv("exception.message", "boom"), kv("exception.stacktrace", "java.lang.IllegalStateException: boom\n\tat a.B.c(B.java:1)\n")])
+            .event(
+                "exception",
+                START_NS + 5,
+                vec![
+                    kv("exception.type", "java.lang.IllegalStateException"),
+                    kv("exception.message", "boom"),
+                    kv(
+                        "exception.stacktrace",
+                        "java.lang.IllegalStateException: boom\n\tat a.B.c(B.java:1)\n",
+                    ),
+                ],
+            )
             .link(TRACE, PARENT, vec![kv("k", "v")])
             .error("broken"),
         span("DynamoDB.PutItem")
@@ -502,7 +556,12 @@ fn sample() -> Vec<u8> {
     ];
     let req = request(&[
         (
-            res(vec![kv("service.name", "orders"), kv("cloud.provider", "aws"), kv("cloud.platform", "aws_ecs"), kv("aws.log.group.names", arr(["/ecs/orders"]))]),
+            res(vec![
+                kv("service.name", "orders"),
+                kv("cloud.provider", "aws"),
+                kv("cloud.platform", "aws_ecs"),
+                kv("aws.log.group.names", arr(["/ecs/orders"])),
+            ]),
             spans.clone(),
         ),
         (res(vec![kv("service.name", "other")]), spans[..2].to_vec()),
@@ -606,7 +665,10 @@ fn attrs() -> impl Strategy<Value = Vec<(String, V)>> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(512))]
+    // PROPTEST_CASES=100000 for a longer search.
+    #![proptest_config(ProptestConfig::with_cases(
+        std::env::var("PROPTEST_CASES").ok().and_then(|n| n.parse().ok()).unwrap_or(512)
+    ))]
 
     #[test]
     fn arbitrary_bytes_are_judged_like_prost(bytes in proptest::collection::vec(any::<u8>(), 0..64)) {

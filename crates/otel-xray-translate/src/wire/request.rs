@@ -144,7 +144,9 @@ fn instrumentation_scope(mut r: Reader<'_>, depth: u32) -> Result<(), WireError>
                 let kv = r.message_field(key, depth, "InstrumentationScope.attributes")?;
                 key_value(kv, depth - 1, Mode::Check)?;
             }
-            4 => r.varint_field(key, "InstrumentationScope.dropped_attributes_count").map(drop)?,
+            4 => r
+                .varint_field(key, "InstrumentationScope.dropped_attributes_count")
+                .map(drop)?,
             _ => r.skip(key, depth, "InstrumentationScope")?,
         }
     }

@@ -2,11 +2,11 @@
 
 use super::error::WireError;
 use super::request::{SpanSink, decode_request};
+use crate::Translator;
 use crate::aws::ResourceContext;
 use crate::batch::{BatchOptions, DocumentBatch};
 use crate::pipeline::IdSource;
 use crate::view::{ResourceRef, SpanRef};
-use crate::Translator;
 
 /// Translates each span as it is decoded.
 struct TranslateSink<'a, 'o> {

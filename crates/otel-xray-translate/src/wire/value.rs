@@ -59,7 +59,11 @@ enum Merging<'a> {
     None,
     Scalar(Value<'a>),
     /// An array or map (by its tag): the first piece, and whether more followed.
-    List { tag: u32, first: &'a [u8], more: bool },
+    List {
+        tag: u32,
+        first: &'a [u8],
+        more: bool,
+    },
 }
 
 impl<'a> Merging<'a> {
@@ -112,7 +116,11 @@ impl<'a> Merging<'a> {
             Merging::None => Value::Empty,
             Merging::Scalar(v) => v,
             Merging::List { tag, first, more } => {
-                let encoded = if more { Encoded::Merged(root) } else { Encoded::One(first) };
+                let encoded = if more {
+                    Encoded::Merged(root)
+                } else {
+                    Encoded::One(first)
+                };
                 if tag == ARRAY_TAG {
                     Value::Array(ArrayRef::Wire(WireArray(encoded)))
                 } else {

@@ -8,13 +8,13 @@ use std::borrow::Cow;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
-use prost::Message;
 use opentelemetry_proto::tonic::common::v1::{AnyValue, ArrayValue, KeyValue, KeyValueList, any_value};
 use opentelemetry_proto::tonic::resource::v1::Resource as OtlpResource;
 use opentelemetry_proto::tonic::trace::v1::span::{Event as OtlpEvent, Link as OtlpLink, SpanKind as OtlpKind};
 use opentelemetry_proto::tonic::trace::v1::status::StatusCode as OtlpCode;
 use opentelemetry_proto::tonic::trace::v1::{ResourceSpans, ScopeSpans, Span as OtlpSpan, Status as OtlpStatus};
 use otel_xray_translate::{BatchOptions, Budget, DocumentBatch, DocumentInfo, Failure, Translator, TranslatorConfig};
+use prost::Message;
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 
