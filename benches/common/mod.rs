@@ -20,6 +20,8 @@
 
 #![allow(dead_code)] // Each bench binary uses part of this module.
 
+pub mod decode;
+
 use std::future::Future;
 use std::hint::black_box;
 use std::sync::Arc;

@@ -24,6 +24,27 @@
 //! | `request.rs` | the request, resource spans, scope spans, resource and scope |
 //! | `translate.rs` | [`crate::Translator::translate_otlp_bytes`] |
 //! | `error.rs` | [`WireError`] |
+//!
+//! ```
+//! use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
+//! use otel_xray_translate::{BatchOptions, Budget, DocumentBatch, Translator, TranslatorConfig, WireError};
+//! use prost::Message;
+//!
+//! let translator = Translator::new(TranslatorConfig::default());
+//! let options = BatchOptions { now_unix_secs: 1_700_000_000, budget: Budget::PutTraceSegments };
+//! let mut batch = DocumentBatch::new();
+//! let bytes = ExportTraceServiceRequest::default().encode_to_vec();
+//! translator.translate_otlp_bytes(&bytes, options, &mut batch)?;
+//! assert_eq!(batch.spans(), 0);
+//!
+//! // A `resource_spans` field announcing 5 bytes where only 1 follows.
+//! let error = translator.translate_otlp_bytes(&[0x0a, 0x05, 0x0a], options, &mut batch).unwrap_err();
+//! assert_eq!(
+//!     error.to_string(),
+//!     "field ExportTraceServiceRequest.resource_spans at byte 2 needs 5 bytes but only 1 remain"
+//! );
+//! # Ok::<(), WireError>(())
+//! ```
 
 mod error;
 mod reader;

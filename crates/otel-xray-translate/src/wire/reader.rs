@@ -54,8 +54,21 @@ impl<'a> Reader<'a> {
     }
 
     /// A varint, for `field`.
-    #[inline]
+    #[inline(always)]
     pub fn varint(&mut self, field: &'static str) -> Result<u64, WireError> {
+        // Keys, lengths and most enum values fit in one byte.
+        if let Some(&byte) = self.buf.get(self.pos)
+            && byte < 0x80
+        {
+            self.pos += 1;
+            return Ok(u64::from(byte));
+        }
+        self.varint_long(field)
+    }
+
+    /// A varint of more than one byte (or a missing one), decoded by prost.
+    #[inline(never)]
+    fn varint_long(&mut self, field: &'static str) -> Result<u64, WireError> {
         let mut rest = self.rest();
         let before = rest.len();
         match decode_varint(&mut rest) {
@@ -71,7 +84,7 @@ impl<'a> Reader<'a> {
     }
 
     /// The next field key of message `message`, or `None` at the end of the message.
-    #[inline]
+    #[inline(always)]
     pub fn key(&mut self, message: &'static str) -> Result<Option<Key>, WireError> {
         if self.is_empty() {
             return Ok(None);
