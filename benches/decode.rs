@@ -2,9 +2,9 @@
 //! the encoded documents: prost decoding + `translate_otlp` against the wire decoder
 //! (`translate_otlp_bytes`). See `common/decode.rs` for the paths and BENCHMARKS.md for results.
 //!
-//! * `taskset -c 0 cargo bench --bench decode` runs criterion (CPU time of the bench thread per
-//!   request), then prints a summary measured with the paths interleaved (so that other load on
-//!   the machine hits both alike): ns/span and the paired ratio prost / wire.
+//! * `taskset -c 0 cargo bench --bench decode` runs criterion (wall-clock time per request), then
+//!   prints a summary measured with the paths interleaved (so that other load on the machine hits
+//!   both alike): CPU time of the bench thread per span and the paired ratio prost / wire.
 //! * `cargo bench --bench decode -- --test` runs each path once and checks the outputs.
 //! * `DECODE_BENCH_ONLY=java/wire [DECODE_BENCH_BATCHES=50]` runs only that path inside
 //!   `profile_loop`, for profilers: `benches/instructions.sh` counts its instructions.
