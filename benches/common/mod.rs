@@ -22,6 +22,7 @@
 #![allow(dead_code)] // Each bench binary uses part of this module.
 
 pub mod cpu;
+pub mod decode;
 pub mod export;
 
 use std::future::Future;

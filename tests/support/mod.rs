@@ -142,14 +142,21 @@ pub fn translate(
     let t = Translator::new(config);
     let mut batch = DocumentBatch::new();
     let mut rng = rand::rngs::StdRng::seed_from_u64(7);
-    t.translate_resource_spans_with_ids(
-        &req.resource_spans,
-        BatchOptions {
-            now_unix_secs: NOW,
-            budget,
-        },
-        &mut rng,
-        &mut batch,
+    let options = BatchOptions {
+        now_unix_secs: NOW,
+        budget,
+    };
+    t.translate_resource_spans_with_ids(&req.resource_spans, options, &mut rng, &mut batch);
+    // The wire decoder on the encoded request must give exactly the same.
+    let mut wire = DocumentBatch::new();
+    let mut rng = rand::rngs::StdRng::seed_from_u64(7);
+    t.translate_otlp_bytes_with_ids(&prost::Message::encode_to_vec(req), options, &mut rng, &mut wire)
+        .expect("the wire decoder accepts what prost encoded");
+    assert_eq!(wire.spans(), batch.spans());
+    assert_eq!(wire.failures(), batch.failures());
+    assert!(
+        wire.documents().eq(batch.documents()),
+        "the wire decoder gives the same documents as prost"
     );
     let docs = batch
         .documents()

@@ -206,3 +206,105 @@ async fn a_request_that_cannot_fit_is_refused_before_translation() {
             .drained
     );
 }
+
+#[tokio::test]
+async fn protobuf_bytes_are_submitted_like_decoded_requests() {
+    use otel_xray_collector::pipeline::SubmitError;
+    use prost::Message;
+
+    let out = Lines::default();
+    let (pipeline, _metrics) = start(PipelineSettings::default(), &out);
+    let ingress = pipeline.ingress();
+    let mut req = request(3, 1);
+    req.resource_spans[0].scope_spans[0].spans[1].span_id = vec![1, 2, 3];
+    let decoded = ingress.submit_otlp("test", &req).unwrap();
+    let bytes = ingress.submit_otlp_protobuf("test", &req.encode_to_vec()).unwrap();
+    assert_eq!(bytes, decoded, "same spans, rejected spans and message");
+    assert_eq!(bytes.rejected_spans, 1);
+    // Empty requests, and requests without spans, are accepted with nothing in them.
+    let empty = ingress.submit_otlp_protobuf("test", &[]).unwrap();
+    assert_eq!((empty.spans, empty.rejected_spans), (0, 0));
+    let no_spans = request(0, 1).encode_to_vec();
+    assert_eq!(ingress.submit_otlp_protobuf("test", &no_spans).unwrap().spans, 0);
+    // Malformed bytes: the error names the field and where it is.
+    let mut bad = request(1, 1);
+    bad.resource_spans[0].scope_spans[0].spans[0].name = "\u{e9}".into();
+    let mut bad = bad.encode_to_vec();
+    let at = bad.iter().position(|&b| b == 0xc3).unwrap();
+    bad[at + 1] = 0x28; // no longer a continuation byte
+    match ingress.submit_otlp_protobuf("test", &bad) {
+        Err(SubmitError::Malformed(e)) => assert!(e.to_string().contains("Span.name"), "{e}"),
+        other => panic!("{other:?}"),
+    }
+    drop(ingress);
+    let report = pipeline
+        .shutdown(tokio::time::Instant::now() + Duration::from_secs(10))
+        .await;
+    assert!(report.drained);
+    assert_eq!(out.docs().len(), 4, "two documents from each accepted request");
+}
+
+#[tokio::test]
+async fn a_malformed_request_is_malformed_even_when_the_queue_is_full() {
+    use otel_xray_collector::pipeline::SubmitError;
+    use prost::Message;
+
+    let out = Lines::default();
+    let settings = PipelineSettings {
+        queue_bytes: 40_000,
+        batch_timeout: Duration::from_secs(3600),
+        senders: 1,
+        ..PipelineSettings::default()
+    };
+    let (pipeline, metrics) = start(settings, &out);
+    let ingress = pipeline.ingress();
+    ingress.submit_otlp("test", &request(20, 1_000)).unwrap();
+    let full = ingress.submit_otlp_protobuf("test", &request(100, 1).encode_to_vec());
+    assert!(
+        matches!(full, Err(SubmitError::Queue(QueueError::Full { .. }))),
+        "{full:?}"
+    );
+    // The same request with a span field of the wrong wire type (Span.name as a varint).
+    let mut bad = request(100, 1);
+    bad.resource_spans[0].scope_spans[0].spans[99].name.clear();
+    let last_span = bad.resource_spans[0].scope_spans[0].spans[99].encode_to_vec();
+    let mut span = vec![0x28, 0x01]; // field 5, varint, 1
+    span.extend_from_slice(&last_span);
+    let mut spans: Vec<Vec<u8>> = bad.resource_spans[0].scope_spans[0].spans[..99]
+        .iter()
+        .map(Message::encode_to_vec)
+        .collect();
+    spans.push(span);
+    let mut scope = Vec::new();
+    for s in &spans {
+        prost::encoding::encode_key(2, prost::encoding::WireType::LengthDelimited, &mut scope);
+        prost::encoding::encode_varint(s.len() as u64, &mut scope);
+        scope.extend_from_slice(s);
+    }
+    let mut rs = Vec::new();
+    prost::encoding::encode_key(2, prost::encoding::WireType::LengthDelimited, &mut rs);
+    prost::encoding::encode_varint(scope.len() as u64, &mut rs);
+    rs.extend_from_slice(&scope);
+    let mut req = Vec::new();
+    prost::encoding::encode_key(1, prost::encoding::WireType::LengthDelimited, &mut req);
+    prost::encoding::encode_varint(rs.len() as u64, &mut req);
+    req.extend_from_slice(&rs);
+    assert!(ExportTraceServiceRequest::decode(&req[..]).is_err());
+    let malformed = ingress.submit_otlp_protobuf("test", &req);
+    assert!(matches!(malformed, Err(SubmitError::Malformed(_))), "{malformed:?}");
+    let mut text = String::new();
+    prometheus_client::encoding::text::encode_registry(&mut text, &{
+        let mut r = prometheus_client::registry::Registry::default();
+        metrics.register(&mut r);
+        r
+    })
+    .unwrap();
+    assert!(
+        text.contains(r#"reason="queue_full"} 1"#),
+        "only the valid request counts as refused by the queue: {text}"
+    );
+    drop(ingress);
+    pipeline
+        .shutdown(tokio::time::Instant::now() + Duration::from_secs(10))
+        .await;
+}

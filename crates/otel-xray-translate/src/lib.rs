@@ -14,6 +14,7 @@
 //! |---|---|
 //! | [`view`] | the borrowed span view both input forms are seen through |
 //! | [`source`] | views of OTLP protobuf spans and SDK `SpanData` |
+//! | [`wire`] | views straight from OTLP protobuf bytes, without decoding into OTLP messages |
 //! | [`config`] | translation options and their defaults |
 //! | [`batch`] | whole requests into one buffer of encoded documents, failures attributed |
 //! | [`shrink`] | encoding within a byte budget |
@@ -50,6 +51,7 @@ pub mod source;
 mod sql;
 mod stack;
 pub mod view;
+pub mod wire;
 
 pub use aws::{ResourceAws, ResourceContext};
 pub use batch::{BatchOptions, DocumentBatch, DocumentInfo, Failure, FailureReason, SpanScratch};
@@ -59,6 +61,7 @@ pub use metadata::sanitize_annotation_key;
 pub use name::{fix_segment_name, sanitize_name};
 pub use pipeline::IdSource;
 pub use shrink::{Budget, Encoded, encode_within};
+pub use wire::WireError;
 
 use otel_xray_model::Segment;
 use pipeline::Prepared;

@@ -2,11 +2,15 @@
 //!
 //! Both input forms, OTLP protobuf messages (the gateway's) and SDK `SpanData` (the library's),
 //! are looked at through these types, so one code path translates both. A view borrows every
-//! string from its source; building one costs a few small vectors of references.
+//! string from its source; building one costs a few small vectors of references. A third source,
+//! the OTLP protobuf bytes themselves ([`crate::wire`]), gives the same views without decoding
+//! into OTLP messages first; its arrays and maps stay encoded until looked at.
 
 use opentelemetry::StringValue;
 use opentelemetry_proto::tonic::common::v1::{AnyValue, KeyValue as OtlpKeyValue, any_value};
 use otel_xray_model::{SegmentId, TraceId};
+
+use crate::wire::{WireArray, WireArrayIter, WireMap, WireMapIter};
 
 /// Span kind, as in OpenTelemetry.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -109,6 +113,8 @@ pub enum ArrayRef<'a> {
     Doubles(&'a [f64]),
     /// SDK array of strings.
     Strs(&'a [StringValue]),
+    /// OTLP array still in its protobuf encoding (from [`crate::wire`]), read when looked at.
+    Wire(WireArray<'a>),
 }
 
 impl<'a> ArrayRef<'a> {
@@ -120,12 +126,16 @@ impl<'a> ArrayRef<'a> {
             Self::Ints(v) => v.len(),
             Self::Doubles(v) => v.len(),
             Self::Strs(v) => v.len(),
+            Self::Wire(v) => v.len(),
         }
     }
 
     /// Whether the array has no elements.
     pub fn is_empty(&self) -> bool {
-        self.len() == 0
+        match self {
+            Self::Wire(v) => v.is_empty(),
+            _ => self.len() == 0,
+        }
     }
 
     /// The element at `i`.
@@ -136,12 +146,34 @@ impl<'a> ArrayRef<'a> {
             Self::Ints(v) => v.get(i).map(|n| Value::Int(*n)),
             Self::Doubles(v) => v.get(i).map(|d| Value::Double(*d)),
             Self::Strs(v) => v.get(i).map(|s| Value::Str(s.as_str())),
+            Self::Wire(v) => v.get(i),
         }
     }
 
     /// Iterates over the elements.
     pub fn iter(&self) -> impl Iterator<Item = Value<'a>> + '_ {
-        (0..self.len()).filter_map(move |i| self.get(i))
+        match self {
+            // Reading an encoded array element by element from the start would be quadratic.
+            Self::Wire(v) => ArrayIter::Wire(v.iter()),
+            _ => ArrayIter::Indexed(self, 0..self.len()),
+        }
+    }
+}
+
+/// The elements of an [`ArrayRef`].
+enum ArrayIter<'a, 'r> {
+    Indexed(&'r ArrayRef<'a>, std::ops::Range<usize>),
+    Wire(WireArrayIter<'a>),
+}
+
+impl<'a> Iterator for ArrayIter<'a, '_> {
+    type Item = Value<'a>;
+
+    fn next(&mut self) -> Option<Value<'a>> {
+        match self {
+            Self::Indexed(array, range) => range.find_map(|i| array.get(i)),
+            Self::Wire(iter) => iter.next(),
+        }
     }
 }
 
@@ -150,13 +182,34 @@ impl<'a> ArrayRef<'a> {
 pub enum MapRef<'a> {
     /// OTLP key/value list.
     Otlp(&'a [OtlpKeyValue]),
+    /// OTLP key/value list still in its protobuf encoding (from [`crate::wire`]), read when
+    /// looked at.
+    Wire(WireMap<'a>),
 }
 
 impl<'a> MapRef<'a> {
     /// Iterates over the entries.
     pub fn iter(&self) -> impl Iterator<Item = Attr<'a>> + 'a {
         match self {
-            Self::Otlp(kvs) => kvs.iter().map(otlp_attr),
+            Self::Otlp(kvs) => MapIter::Otlp(kvs.iter()),
+            Self::Wire(map) => MapIter::Wire(map.iter()),
+        }
+    }
+}
+
+/// The entries of a [`MapRef`].
+enum MapIter<'a> {
+    Otlp(std::slice::Iter<'a, OtlpKeyValue>),
+    Wire(WireMapIter<'a>),
+}
+
+impl<'a> Iterator for MapIter<'a> {
+    type Item = Attr<'a>;
+
+    fn next(&mut self) -> Option<Attr<'a>> {
+        match self {
+            Self::Otlp(iter) => iter.next().map(otlp_attr),
+            Self::Wire(iter) => iter.next(),
         }
     }
 }

@@ -5,14 +5,14 @@ use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
-use otel_xray_translate::{BatchOptions, Budget, DocumentBatch, Translator};
+use otel_xray_translate::{BatchOptions, Budget, DocumentBatch, Translator, WireError, wire};
 use otel_xray_transport::OutgoingDocument;
 
 use super::queue::{QueueError, QueueSender};
 use crate::metrics::{Metrics, ReceiverLabel};
 
 thread_local! {
-    /// A translation batch kept per thread between requests (see [`Ingress::submit_otlp`]).
+    /// A translation batch kept per thread between requests (see [`Ingress::submit_otlp`] and [`Ingress::submit_otlp_protobuf`]).
     static SCRATCH: std::cell::Cell<DocumentBatch> = std::cell::Cell::new(DocumentBatch::new());
 }
 
@@ -29,6 +29,17 @@ pub struct OtlpOutcome {
     pub rejected_spans: usize,
     /// The first rejection's reason, for the partial-success `error_message`.
     pub error_message: Option<String>,
+}
+
+/// Why [`Ingress::submit_otlp_protobuf`] refused a request.
+#[derive(Debug, thiserror::Error)]
+pub enum SubmitError {
+    /// The bytes are not a protobuf `ExportTraceServiceRequest`.
+    #[error(transparent)]
+    Malformed(#[from] WireError),
+    /// The queue refused the request's documents.
+    #[error(transparent)]
+    Queue(#[from] QueueError),
 }
 
 /// Cloned into every receiver.
@@ -68,17 +79,47 @@ impl Ingress {
         receiver: &'static str,
         request: &ExportTraceServiceRequest,
     ) -> Result<OtlpOutcome, QueueError> {
-        // Under push-back, refuse before paying for the translation: every span gives at least
-        // one document of at least MIN_DOCUMENT_COST bytes in the queue.
         let spans: usize = request
             .resource_spans
             .iter()
             .flat_map(|r| &r.scope_spans)
             .map(|s| s.spans.len())
             .sum();
+        if let Err(e) = self.room_for(spans) {
+            self.refused_by_queue(receiver, &e);
+            return Err(e);
+        }
+        self.translate_and_queue(receiver, |options, batch| {
+            self.translator.translate_otlp(request, options, batch);
+            Ok(())
+        })
+    }
+
+    /// Decodes and translates a binary protobuf `ExportTraceServiceRequest` in one pass (see
+    /// [`otel_xray_translate::wire`]) and queues its documents (all or none), as
+    /// [`Ingress::submit_otlp`] does for a decoded request. A request protobuf decoding rejects is
+    /// refused as malformed, whatever the queue's state; the caller counts that refusal.
+    pub fn submit_otlp_protobuf(&self, receiver: &'static str, bytes: &[u8]) -> Result<OtlpOutcome, SubmitError> {
+        let spans = wire::count_spans(bytes)?;
+        if let Err(e) = self.room_for(spans) {
+            // Malformed is the answer to a malformed request, as when it was decoded first.
+            wire::check_request(bytes)?;
+            self.refused_by_queue(receiver, &e);
+            return Err(e.into());
+        }
+        self.translate_and_queue(receiver, |options, batch| {
+            self.translator
+                .translate_otlp_bytes(bytes, options, batch)
+                .map_err(SubmitError::from)
+        })
+    }
+
+    /// Under push-back, refuses before paying for the translation: every span gives at least
+    /// one document of at least MIN_DOCUMENT_COST bytes in the queue.
+    fn room_for(&self, spans: usize) -> Result<(), QueueError> {
         let floor = spans.saturating_mul(super::queue::MIN_DOCUMENT_COST);
         if floor > self.queue.capacity() - self.queue.used_bytes().min(self.queue.capacity()) {
-            let e = if floor > self.queue.capacity() {
+            return Err(if floor > self.queue.capacity() {
                 QueueError::TooLarge {
                     needed: floor,
                     capacity: self.queue.capacity(),
@@ -89,44 +130,47 @@ impl Ingress {
                     free: self.queue.capacity() - self.queue.used_bytes(),
                     capacity: self.queue.capacity(),
                 }
-            };
-            self.metrics.refused(
-                receiver,
-                if matches!(e, QueueError::Full { .. }) {
-                    "queue_full"
-                } else {
-                    "too_large_for_queue"
-                },
-            );
-            return Err(e);
+            });
         }
+        Ok(())
+    }
+
+    fn refused_by_queue(&self, receiver: &'static str, e: &QueueError) {
+        self.metrics.refused(
+            receiver,
+            if matches!(e, QueueError::Full { .. }) {
+                "queue_full"
+            } else {
+                "too_large_for_queue"
+            },
+        );
+    }
+
+    /// Translates with `translate` (either form of request) into the thread's batch and queues
+    /// the documents.
+    fn translate_and_queue<E: From<QueueError>>(
+        &self,
+        receiver: &'static str,
+        translate: impl FnOnce(BatchOptions, &mut DocumentBatch) -> Result<(), E>,
+    ) -> Result<OtlpOutcome, E> {
         let now = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
         // The thread's batch, whose buffers are reused: a new one grows by reallocation (copying
         // what it holds each time) up to the size of the request's documents.
         let mut batch = SCRATCH.with(|s| s.take());
         batch.clear();
-        let result = self.translate_and_queue(receiver, request, now, &mut batch);
+        let options = BatchOptions {
+            now_unix_secs: now,
+            budget: self.budget,
+        };
+        let result = translate(options, &mut batch).and_then(|()| Ok(self.queue_translated(receiver, &batch)?));
         if batch.encoded_bytes() <= SCRATCH_KEEP_BYTES {
             SCRATCH.with(|s| s.set(batch));
         }
         result
     }
 
-    fn translate_and_queue(
-        &self,
-        receiver: &'static str,
-        request: &ExportTraceServiceRequest,
-        now: u64,
-        batch: &mut DocumentBatch,
-    ) -> Result<OtlpOutcome, QueueError> {
-        self.translator.translate_otlp(
-            request,
-            BatchOptions {
-                now_unix_secs: now,
-                budget: self.budget,
-            },
-            batch,
-        );
+    /// Counts the batch's failures and queues its documents.
+    fn queue_translated(&self, receiver: &'static str, batch: &DocumentBatch) -> Result<OtlpOutcome, QueueError> {
         let mut rejected = std::collections::HashSet::new();
         for f in batch.failures() {
             self.metrics.translation_failure(receiver, f.reason.reason());

@@ -22,7 +22,7 @@ use tokio::sync::{Mutex, OwnedSemaphorePermit, mpsc, watch};
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
-pub use ingress::{Ingress, OtlpOutcome};
+pub use ingress::{Ingress, OtlpOutcome, SubmitError};
 use output::Output;
 use queue::{QueueGauge, QueueReceiver, queue};
 

@@ -1,9 +1,12 @@
 //! The OTLP receivers: OTLP/gRPC (`TraceService/Export`) and OTLP/HTTP (`POST /v1/traces`), both
-//! handing decoded requests to the pipeline's [`Ingress`].
+//! handing requests to the pipeline's [`Ingress`]: binary protobuf as bytes, decoded while they
+//! are translated; OTLP/JSON decoded.
 //!
 //! ```text
-//! OTLP/gRPC  :4317 ─┐  decode (size-capped, gzip/zstd)     ┌─► Ingress::submit_otlp ─► queue
-//! OTLP/HTTP  :4318 ─┘  protobuf or OTLP/JSON, gzip/zstd    ┘    (all of a request, or a refusal)
+//! OTLP/gRPC  :4317 ─┐  read (size-capped, gzip/zstd)       ┌─► Ingress::submit_otlp_protobuf ─┐
+//! OTLP/HTTP  :4318 ─┤  protobuf, gzip/zstd                 ┘   (decode + translate, one pass)  ├─► queue
+//!                   └  OTLP/JSON, gzip/zstd: decoded      ───► Ingress::submit_otlp ───────────┘
+//!                                                              (all of a request, or a refusal)
 //! ```
 //!
 //! | module | role |

@@ -3,25 +3,25 @@
 //! Requests may be gzip- or zstd-compressed (`grpc-encoding`). tonic enforces the size cap on the
 //! message as received and again while decompressing, so a compression bomb stops at the cap.
 //!
-//! tonic decodes the message before [`TraceService::export`] runs, and answers decoding failures
+//! tonic reads (and decompresses) the message before the handler runs, and answers failures there
 //! with codes that OTLP clients would misread: `OUT_OF_RANGE` for a message over the cap (OTLP
-//! retries it) and `INTERNAL` for malformed protobuf. [`OtlpGrpcService`] serves the method
-//! (as the generated `TraceServiceServer` would, with its own codec: see `ExportCodec`), notices
-//! answers that never reached the handler, counts them, and gives them the codes OTLP asks for:
+//! retries it), `INTERNAL` for bad compression. [`OtlpGrpcService`] serves the method (as the
+//! generated `TraceServiceServer` would, with its own codec: see `ExportCodec`), notices answers
+//! that never reached the handler, counts them, and gives them the codes OTLP asks for:
 //! `RESOURCE_EXHAUSTED` without `RetryInfo` (grpc-go's answer, not retried) for size and
-//! `INVALID_ARGUMENT` for bad data.
+//! `INVALID_ARGUMENT` for bad data. The codec hands the handler the message's bytes, which the
+//! ingress decodes while translating (`otel_xray_translate::wire`); malformed protobuf is
+//! answered `INVALID_ARGUMENT` there, with the field and byte offset that were wrong.
 
 use std::convert::Infallible;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::task::{Context, Poll};
 
-use opentelemetry_proto::tonic::collector::trace::v1::trace_service_server::{SERVICE_NAME, TraceService};
-use opentelemetry_proto::tonic::collector::trace::v1::{
-    ExportTracePartialSuccess, ExportTraceServiceRequest, ExportTraceServiceResponse,
-};
+use opentelemetry_proto::tonic::collector::trace::v1::trace_service_server::SERVICE_NAME;
+use opentelemetry_proto::tonic::collector::trace::v1::{ExportTracePartialSuccess, ExportTraceServiceResponse};
 use prost::Message;
-use prost::bytes::Buf;
+use prost::bytes::{Buf, Bytes};
 use tokio::net::TcpListener;
 use tokio::time::Instant;
 use tonic::codec::{Codec, DecodeBuf, Decoder, EncodeBuf, Encoder};
@@ -33,8 +33,8 @@ use tonic_types::{ErrorDetails, StatusExt};
 
 use super::{InFlightLimit, RETRY_AFTER, log_queue_refusal, refuse, too_many_requests_message};
 use crate::metrics::{Metrics, ReceiverLabel};
-use crate::pipeline::Ingress;
 use crate::pipeline::queue::QueueError;
+use crate::pipeline::{Ingress, SubmitError};
 
 /// The receiver label in metrics and logs.
 pub const RECEIVER: &str = "otlp_grpc";
@@ -42,29 +42,32 @@ pub const RECEIVER: &str = "otlp_grpc";
 /// The one method served.
 pub const EXPORT_PATH: &str = "/opentelemetry.proto.collector.trace.v1.TraceService/Export";
 
-/// The `TraceService` implementation: every request goes to the [`Ingress`] as a whole.
+/// The export handler: every request goes to the [`Ingress`] as a whole, as protobuf bytes it
+/// decodes while translating.
 #[derive(Debug, Clone)]
 pub struct TraceReceiver {
     ingress: Ingress,
 }
 
-#[tonic::async_trait]
-impl TraceService for TraceReceiver {
-    async fn export(
-        &self,
-        request: Request<ExportTraceServiceRequest>,
-    ) -> Result<Response<ExportTraceServiceResponse>, Status> {
+impl TraceReceiver {
+    /// Answers one `Export` call whose message is `request` (the protobuf bytes).
+    async fn export(&self, request: Request<Bytes>) -> Result<Response<ExportTraceServiceResponse>, Status> {
         if let Some(reached) = request.extensions().get::<ReachedHandler>() {
             reached.0.store(true, Ordering::Relaxed);
         }
-        match self.ingress.submit_otlp(RECEIVER, request.get_ref()) {
+        match self.ingress.submit_otlp_protobuf(RECEIVER, request.get_ref()) {
             Ok(outcome) => Ok(Response::new(ExportTraceServiceResponse {
                 partial_success: (outcome.rejected_spans > 0).then(|| ExportTracePartialSuccess {
                     rejected_spans: i64::try_from(outcome.rejected_spans).unwrap_or(i64::MAX),
                     error_message: outcome.error_message.unwrap_or_default(),
                 }),
             })),
-            Err(error) => {
+            Err(SubmitError::Malformed(error)) => {
+                let message = format!("the request is not a protobuf ExportTraceServiceRequest: {error}");
+                refuse(self.ingress.metrics(), RECEIVER, "malformed_protobuf", &message);
+                Err(Status::invalid_argument(message))
+            }
+            Err(SubmitError::Queue(error)) => {
                 log_queue_refusal(RECEIVER, &error);
                 Err(queue_status(&error))
             }
@@ -123,25 +126,25 @@ impl tonic::server::NamedService for OtlpGrpcService {
 /// The export method as tonic's unary service.
 struct ExportMethod(Arc<TraceReceiver>);
 
-impl UnaryService<ExportTraceServiceRequest> for ExportMethod {
+impl UnaryService<Bytes> for ExportMethod {
     type Response = ExportTraceServiceResponse;
     type Future = BoxFuture<Response<ExportTraceServiceResponse>, Status>;
 
-    fn call(&mut self, request: Request<ExportTraceServiceRequest>) -> Self::Future {
+    fn call(&mut self, request: Request<Bytes>) -> Self::Future {
         let receiver = Arc::clone(&self.0);
         Box::pin(async move { receiver.export(request).await })
     }
 }
 
-/// The protobuf codec of the export method. Unlike tonic's generic prost codec, which decodes
-/// through the `Buf` methods of tonic's buffer (an out-of-line `advance` per field, and a `Take`
-/// per nested message), it decodes each message from one contiguous byte slice.
+/// The protobuf codec of the export method. Unlike tonic's generic prost codec, it does not
+/// decode: it hands the message's bytes, in one contiguous buffer, to the handler, which decodes
+/// them while translating ([`Ingress::submit_otlp_protobuf`]).
 #[derive(Debug, Clone, Copy, Default)]
 struct ExportCodec;
 
 impl Codec for ExportCodec {
     type Encode = ExportTraceServiceResponse;
-    type Decode = ExportTraceServiceRequest;
+    type Decode = Bytes;
     type Encoder = ExportCodec;
     type Decoder = ExportCodec;
 
@@ -165,21 +168,13 @@ impl Encoder for ExportCodec {
 }
 
 impl Decoder for ExportCodec {
-    type Item = ExportTraceServiceRequest;
+    type Item = Bytes;
     type Error = Status;
 
     fn decode(&mut self, buf: &mut DecodeBuf<'_>) -> Result<Option<Self::Item>, Self::Error> {
+        // The whole message, contiguous: tonic's buffer hands it over without a copy.
         let len = buf.remaining();
-        let chunk = buf.chunk();
-        let decoded = if chunk.len() == len {
-            let decoded = ExportTraceServiceRequest::decode(chunk);
-            buf.advance(len);
-            decoded
-        } else {
-            ExportTraceServiceRequest::decode(buf.copy_to_bytes(len))
-        };
-        // The code and message tonic's prost codec gives (see `normalize_decoding_refusal`).
-        decoded.map(Some).map_err(|e| Status::internal(e.to_string()))
+        Ok(Some(buf.copy_to_bytes(len)))
     }
 }
 

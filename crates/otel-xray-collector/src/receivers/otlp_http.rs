@@ -1,7 +1,7 @@
 //! OTLP/HTTP: `POST /v1/traces` on axum.
 //!
 //! The body is an `ExportTraceServiceRequest` in binary protobuf (`Content-Type:
-//! application/x-protobuf`) or OTLP/JSON (`application/json`, decoded by [`crate::otlp_json`]),
+//! application/x-protobuf`, decoded by the ingress while it translates) or OTLP/JSON (`application/json`, decoded by [`crate::otlp_json`]),
 //! optionally compressed (`Content-Encoding: gzip` or `zstd`). The answer uses the request's
 //! encoding: an `ExportTraceServiceResponse` on success, a `google.rpc.Status` on failure (with a
 //! `BadRequest` detail naming the field when OTLP/JSON is malformed).
@@ -42,8 +42,8 @@ use super::{
 };
 use crate::metrics::ReceiverLabel;
 use crate::otlp_json;
-use crate::pipeline::Ingress;
 use crate::pipeline::queue::QueueError;
+use crate::pipeline::{Ingress, SubmitError};
 
 /// The receiver label in metrics and logs.
 pub const RECEIVER: &str = "otlp_http";
@@ -188,19 +188,38 @@ async fn receive(state: &HttpState, encoding: Encoding, headers: &HeaderMap, bod
             format!("the request body could not be decompressed: {e}"),
         ),
     })?;
-    let request = decode(encoding, &data)?;
-    drop(data);
-    drop(raw);
-    match state.ingress.submit_otlp(RECEIVER, &request) {
-        Ok(outcome) => Ok(Accepted {
-            rejected_spans: outcome.rejected_spans,
-            error_message: outcome.error_message,
-        }),
-        Err(error) => {
-            log_queue_refusal(RECEIVER, &error);
-            Err(Refusal::queue(&error))
+    let submitted = match encoding {
+        // Decoded while it is translated.
+        Encoding::Protobuf => state
+            .ingress
+            .submit_otlp_protobuf(RECEIVER, &data)
+            .map_err(|e| match e {
+                SubmitError::Malformed(e) => Refusal::bad_request(
+                    "malformed_protobuf",
+                    format!("the request body is not a protobuf ExportTraceServiceRequest: {e}"),
+                ),
+                SubmitError::Queue(e) => queue_refusal(&e),
+            }),
+        Encoding::Json => {
+            let request = decode_json(&data)?;
+            drop(data);
+            drop(raw);
+            state
+                .ingress
+                .submit_otlp(RECEIVER, &request)
+                .map_err(|e| queue_refusal(&e))
         }
-    }
+    };
+    submitted.map(|outcome| Accepted {
+        rejected_spans: outcome.rejected_spans,
+        error_message: outcome.error_message,
+    })
+}
+
+/// Logs a refusal by the queue and gives its answer.
+fn queue_refusal(error: &QueueError) -> Refusal {
+    log_queue_refusal(RECEIVER, error);
+    Refusal::queue(error)
 }
 
 /// What the ingress said about an accepted request.
@@ -212,22 +231,15 @@ struct Accepted {
     error_message: Option<String>,
 }
 
-fn decode(encoding: Encoding, data: &[u8]) -> Result<ExportTraceServiceRequest, Refusal> {
-    match encoding {
-        Encoding::Protobuf => ExportTraceServiceRequest::decode(data).map_err(|e| {
-            Refusal::bad_request(
-                "malformed_protobuf",
-                format!("the request body is not a protobuf ExportTraceServiceRequest: {e}"),
-            )
-        }),
-        Encoding::Json => otlp_json::decode(data).map_err(|e| Refusal {
-            field: (!e.path.is_empty()).then(|| e.path.clone()),
-            ..Refusal::bad_request(
-                "malformed_json",
-                format!("the request body is not valid OTLP/JSON: {e}"),
-            )
-        }),
-    }
+/// Decodes an OTLP/JSON body.
+fn decode_json(data: &[u8]) -> Result<ExportTraceServiceRequest, Refusal> {
+    otlp_json::decode(data).map_err(|e| Refusal {
+        field: (!e.path.is_empty()).then(|| e.path.clone()),
+        ..Refusal::bad_request(
+            "malformed_json",
+            format!("the request body is not valid OTLP/JSON: {e}"),
+        )
+    })
 }
 
 /// The media type, without parameters (`application/json; charset=utf-8` is JSON).

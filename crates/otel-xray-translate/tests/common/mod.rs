@@ -14,6 +14,7 @@ use opentelemetry_proto::tonic::trace::v1::span::{Event as OtlpEvent, Link as Ot
 use opentelemetry_proto::tonic::trace::v1::status::StatusCode as OtlpCode;
 use opentelemetry_proto::tonic::trace::v1::{ResourceSpans, ScopeSpans, Span as OtlpSpan, Status as OtlpStatus};
 use otel_xray_translate::{BatchOptions, Budget, DocumentBatch, DocumentInfo, Failure, Translator, TranslatorConfig};
+use prost::Message;
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 
@@ -602,12 +603,7 @@ pub fn request(groups: &[(Res, Vec<SpanDesc>)]) -> ExportTraceServiceRequest {
 
 /// Translates OTLP resource groups with a seeded id source.
 pub fn run_otlp_groups(cfg: &TranslatorConfig, groups: &[(Res, Vec<SpanDesc>)], opts: BatchOptions) -> Output {
-    let translator = Translator::new(cfg.clone());
-    let req = request(groups);
-    let mut rng = StdRng::seed_from_u64(SEED);
-    let mut batch = DocumentBatch::new();
-    translator.translate_resource_spans_with_ids(&req.resource_spans, opts, &mut rng, &mut batch);
-    collect(&batch)
+    run_request(cfg, &request(groups), opts)
 }
 
 /// Translates an already built OTLP request with a seeded id source.
@@ -616,7 +612,31 @@ pub fn run_request(cfg: &TranslatorConfig, req: &ExportTraceServiceRequest, opts
     let mut rng = StdRng::seed_from_u64(SEED);
     let mut batch = DocumentBatch::new();
     translator.translate_resource_spans_with_ids(&req.resource_spans, opts, &mut rng, &mut batch);
-    collect(&batch)
+    let out = collect(&batch);
+    assert_wire_same(&translator, &req.encode_to_vec(), opts, &out);
+    out
+}
+
+/// Translates `bytes` with the wire decoder (`Translator::translate_otlp_bytes_with_ids`) and
+/// checks that it gives exactly `expected`, the output from the decoded request: same document
+/// bytes, ids, failures and span count. Every OTLP test above goes through here.
+pub fn assert_wire_same(translator: &Translator, bytes: &[u8], opts: BatchOptions, expected: &Output) {
+    let mut rng = StdRng::seed_from_u64(SEED);
+    let mut batch = DocumentBatch::new();
+    translator
+        .translate_otlp_bytes_with_ids(bytes, opts, &mut rng, &mut batch)
+        .expect("the wire decoder accepts what prost encoded");
+    let wire = collect(&batch);
+    assert_eq!(wire.spans, expected.spans, "span count, wire decoder vs prost");
+    assert_eq!(wire.failures, expected.failures, "failures, wire decoder vs prost");
+    assert_eq!(wire.infos, expected.infos, "documents, wire decoder vs prost");
+    for (w, p) in wire.raw.iter().zip(&expected.raw) {
+        assert_eq!(
+            String::from_utf8_lossy(w),
+            String::from_utf8_lossy(p),
+            "document bytes, wire decoder vs prost"
+        );
+    }
 }
 
 /// Translates spans of one resource in OTLP form, with the `PutTraceSegments` budget.
