@@ -4,27 +4,36 @@ use super::error::WireError;
 use super::request::{SpanSink, decode_request};
 use crate::Translator;
 use crate::aws::ResourceContext;
-use crate::batch::{BatchOptions, DocumentBatch};
+use crate::batch::{BatchOptions, DocumentBatch, SpanScratch};
 use crate::pipeline::IdSource;
 use crate::view::{ResourceRef, SpanRef};
 
 /// Translates each span as it is decoded.
-struct TranslateSink<'a, 'o> {
-    translator: &'a Translator,
-    ctx: ResourceContext<'a>,
+///
+/// The request's resource contexts live in an arena for the whole request, so that the documents
+/// kept in `scratch` from span to span (which borrow from the context) can outlive a change of
+/// resource: no document is built from scratch per span.
+struct TranslateSink<'c, 'o> {
+    translator: &'c Translator,
+    contexts: &'c typed_arena::Arena<ResourceContext<'c>>,
+    ctx: &'c ResourceContext<'c>,
+    scratch: SpanScratch<'c>,
     options: BatchOptions,
     ids: &'o mut dyn IdSource,
     out: &'o mut DocumentBatch,
 }
 
-impl<'a> SpanSink<'a> for TranslateSink<'a, '_> {
+impl<'a: 'c, 'c> SpanSink<'a> for TranslateSink<'c, '_> {
     fn resource(&mut self, resource: ResourceRef<'a>) {
-        self.ctx = ResourceContext::new(resource, &self.translator.prepared.config.aws_log_groups);
+        self.ctx = self.contexts.alloc(ResourceContext::new(
+            resource,
+            &self.translator.prepared.config.aws_log_groups,
+        ));
     }
 
     fn span(&mut self, span: &SpanRef<'a>) {
         self.translator
-            .translate_into(span, &self.ctx, self.options, self.ids, self.out);
+            .translate_into_reusing(span, self.ctx, self.options, self.ids, &mut self.scratch, self.out);
     }
 }
 
@@ -46,9 +55,16 @@ impl Translator {
         ids: &mut dyn IdSource,
         out: &mut DocumentBatch,
     ) -> Result<(), WireError> {
+        let contexts = typed_arena::Arena::new();
+        let ctx = contexts.alloc(ResourceContext::new(
+            ResourceRef::default(),
+            &self.prepared.config.aws_log_groups,
+        ));
         let mut sink = TranslateSink {
             translator: self,
-            ctx: ResourceContext::new(ResourceRef::default(), &self.prepared.config.aws_log_groups),
+            contexts: &contexts,
+            ctx,
+            scratch: SpanScratch::new(),
             options,
             ids,
             out,
