@@ -162,32 +162,61 @@ impl<'a> Segment<'a> {
         start_time: f64,
         end_time: f64,
     ) {
-        self.name = name.into();
-        self.id = id;
-        self.trace_id = Some(trace_id);
-        self.start_time = start_time;
-        self.end_time = Some(end_time);
-        self.in_progress = false;
-        self.parent_id = None;
-        self.kind = None;
-        self.namespace = None;
-        self.origin = None;
-        self.service = None;
-        self.user = None;
-        self.resource_arn = None;
-        self.http = None;
-        self.fault = false;
-        self.error = false;
-        self.throttle = false;
-        self.cause = None;
-        self.aws = None;
-        self.sql = None;
-        self.annotations.0.clear();
-        self.metadata.0.clear();
-        self.links.clear();
-        self.subsegments.clear();
-        self.precursor_ids.clear();
-        self.traced = None;
+        // Every field named, so that a field added to `Segment` cannot be forgotten here.
+        let Segment {
+            name: n,
+            id: i,
+            trace_id: t,
+            start_time: s,
+            end_time: e,
+            in_progress,
+            parent_id,
+            kind,
+            namespace,
+            origin,
+            service,
+            user,
+            resource_arn,
+            http,
+            fault,
+            error,
+            throttle,
+            cause,
+            aws,
+            sql,
+            annotations,
+            metadata,
+            links,
+            subsegments,
+            precursor_ids,
+            traced,
+        } = self;
+        *n = name.into();
+        *i = id;
+        *t = Some(trace_id);
+        *s = start_time;
+        *e = Some(end_time);
+        *in_progress = false;
+        *parent_id = None;
+        *kind = None;
+        *namespace = None;
+        *origin = None;
+        *service = None;
+        *user = None;
+        *resource_arn = None;
+        *http = None;
+        *fault = false;
+        *error = false;
+        *throttle = false;
+        *cause = None;
+        *aws = None;
+        *sql = None;
+        annotations.0.clear();
+        metadata.0.clear();
+        links.clear();
+        subsegments.clear();
+        precursor_ids.clear();
+        *traced = None;
     }
 
     /// Whether this document is a subsegment.
@@ -609,4 +638,29 @@ pub struct Link<'a> {
     /// Link attributes.
     #[serde(default, skip_serializing_if = "KeyedList::is_empty")]
     pub attributes: KeyedList<'a, MetaValue<'a>>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A document with every kind of field set, reset in place, is the new document.
+    #[test]
+    fn reset_leaves_nothing_of_the_previous_document() {
+        let text = r#"{"name":"old","id":"70de5b6f19ff9a0a","trace_id":"1-581cf771-a006649127e371903a2de979",
+            "start_time":1.0,"in_progress":true,"parent_id":"70de5b6f19ff9a0b","type":"subsegment",
+            "namespace":"remote","origin":"AWS::EC2::Instance","service":{"version":"1"},"user":"u",
+            "resource_arn":"arn:x","http":{"request":{"method":"GET"},"response":{"status":500}},
+            "fault":true,"error":true,"throttle":true,"cause":{"working_directory":"/","exceptions":[]},
+            "aws":{"operation":"GetItem","ec2":{"instance_id":"i-1"}},"sql":{"url":"db"},
+            "annotations":{"a":1},"metadata":{"default":{"k":"v"}},
+            "links":[{"trace_id":"1-581cf771-a006649127e371903a2de979","id":"70de5b6f19ff9a0c","attributes":{}}],
+            "subsegments":[{"name":"c","id":"70de5b6f19ff9a0d","start_time":1.0,"end_time":2.0}],
+            "precursor_ids":["70de5b6f19ff9a0e"],"traced":true}"#;
+        let mut seg: Segment<'static> = serde_json::from_str(text).expect("a full document parses");
+        let id: SegmentId = "0123456789abcdef".parse().unwrap();
+        let trace: TraceId = "1-5759e988-bd862e3fe1be46a994272793".parse().unwrap();
+        seg.reset("new", id, trace, 3.0, 4.0);
+        assert_eq!(seg, Segment::new("new", id, trace, 3.0, 4.0));
+    }
 }
