@@ -447,3 +447,65 @@ fn fields_the_translator_never_writes() {
     assert_never_written(&d);
     assert_always_fields(&d);
 }
+
+// ------------------------------------------------------------------------------------------------
+// Batches: documents are built in buffers reused from span to span
+// ------------------------------------------------------------------------------------------------
+
+/// Nothing of a span's documents leaks into the next span's: after spans that fill every part
+/// (http, sql, aws, cause, annotations, metadata, events, links, user; a split local root that
+/// fills both document slots), a plain span gives exactly the document it gives alone. Checked in
+/// both input forms and through the wire decoder.
+#[test]
+fn a_plain_span_after_rich_ones_gives_the_document_it_gives_alone() {
+    let r = res(vec![kv("service.name", "svc"), kv("cloud.provider", "aws")]);
+    let config = indexed(&["app.tenant"]);
+    let rich = span("INSERT orders")
+        .client()
+        .child()
+        .attr("db.system", "postgresql")
+        .attr("db.name", "shop")
+        .attr("db.statement", "INSERT INTO orders VALUES (?)")
+        .attr("http.request.method", "POST")
+        .attr("url.full", "https://db.example.com/x")
+        .attr("http.response.status_code", 503)
+        .attr("rpc.system", "aws-api")
+        .attr("aws.operation", "PutItem")
+        .attr("aws.table_name", "orders")
+        .attr("app.tenant", "t-1")
+        .attr("enduser.id", "u-1")
+        .attr("thread.name", "worker-1")
+        .event(
+            "exception",
+            5,
+            vec![
+                kv("exception.type", "java.lang.IllegalStateException"),
+                kv("exception.message", "boom"),
+                kv(
+                    "exception.stacktrace",
+                    "java.lang.IllegalStateException: boom\n\tat a.B.c(B.java:1)",
+                ),
+            ],
+        )
+        .event("retry", 6, vec![kv("attempt", 2)])
+        .link(
+            "0af7651916cd43dd8448eb211c80319c",
+            "b7ad6b7169203331",
+            vec![kv("k", "v")],
+        )
+        .error("boom");
+    let split = span("call payments")
+        .client()
+        .child()
+        .local_root()
+        .attr("aws.remote.service", "payments")
+        .attr("aws.local.service", "checkout")
+        .attr("http.response.status_code", 429);
+    let plain = span("render").child().attr("app.template", "order-v2");
+
+    let alone = run_both(&config, &r, std::slice::from_ref(&plain));
+    assert_eq!(alone.docs.len(), 1);
+    let after = run_both(&config, &r, &[rich, split, plain]);
+    assert_eq!(after.docs.len(), 4, "one, two, then one document");
+    assert_eq!(normalize(&after.docs[3]), normalize(&alone.docs[0]));
+}
