@@ -296,3 +296,45 @@ fn nesting_writes_precursor_ids_for_sequential_and_parallel_calls() {
         "audit was still running when mail started"
     );
 }
+
+/// The exporter keeps its buffers from export to export: an export after one with a failed span
+/// and more documents reports success and writes only its own documents.
+#[test]
+fn a_later_export_carries_nothing_of_an_earlier_one() {
+    let (tx, rx) = std::sync::mpsc::channel();
+    let provider = SdkTracerProvider::builder().with_simple_exporter(Collector(tx)).build();
+    let tracer = provider.tracer("test");
+    let mut bad = tracer.start("bad");
+    bad.set_attribute(KeyValue::new("ratio", f64::NAN));
+    bad.end();
+    tracer.start("first-a").end();
+    tracer.start("first-b").end();
+    tracer.start("second").end();
+    provider.shutdown().unwrap();
+    let mut spans: Vec<_> = rx.try_iter().flatten().collect();
+    assert_eq!(spans.len(), 4);
+    let second = spans.split_off(3);
+
+    let out = Shared::default();
+    let exporter = XrayExporter::builder().with_writer(out.clone()).build().unwrap();
+    let first = futures_lite_block_on(exporter.export(spans));
+    assert!(first.is_err(), "the NaN span is reported");
+    let written_first = out.0.lock().unwrap().len();
+    futures_lite_block_on(exporter.export(second)).expect("a clean batch after a failed one is a success");
+    let text = String::from_utf8(out.0.lock().unwrap()[written_first..].to_vec()).unwrap();
+    let names: Vec<String> = text
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<serde_json::Value>(l).unwrap()["name"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        })
+        .collect();
+    assert_eq!(names.len(), 1, "{text}");
+    let s = exporter.stats().snapshot();
+    assert_eq!(
+        (s.spans, s.documents, s.delivered, s.translation_failures),
+        (4, 3, 3, 1)
+    );
+}
