@@ -12,7 +12,7 @@
 use std::hint::black_box;
 
 use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
-use otel_xray_suite::workload::{Language, Workload, WorkloadConfig};
+use otel_xray_suite::workload::Language;
 use otel_xray_translate::{BatchOptions, Budget, DocumentBatch, Translator, TranslatorConfig};
 use prost::Message;
 
@@ -50,12 +50,7 @@ pub struct DecodeFixture {
 impl DecodeFixture {
     pub fn new(name: &'static str, language: Language) -> Self {
         let now_unix_secs = 1_700_000_000;
-        let workload = Workload::generate(&WorkloadConfig {
-            spans: BATCH,
-            language,
-            now_unix_secs,
-            ..WorkloadConfig::default()
-        });
+        let workload = super::batch_workload(language, now_unix_secs);
         Self {
             name,
             bytes: workload.request.encode_to_vec(),

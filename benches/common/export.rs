@@ -25,7 +25,7 @@ use opentelemetry_aws::xray_exporter::{SegmentDocument, SegmentDocumentExporter,
 use opentelemetry_sdk::error::OTelSdkResult;
 use opentelemetry_sdk::trace::{SpanData, SpanExporter};
 use otel_xray::XrayExporter;
-use otel_xray_suite::workload::{Language, Workload, WorkloadConfig};
+use otel_xray_suite::workload::{Language, Workload};
 
 use super::{BATCH, run_ready};
 
@@ -138,12 +138,7 @@ pub struct ExportFixture {
 
 impl ExportFixture {
     pub fn new(name: &'static str, language: Language, now_unix_secs: u64) -> Self {
-        let workload = Workload::generate(&WorkloadConfig {
-            spans: BATCH,
-            language,
-            now_unix_secs,
-            ..WorkloadConfig::default()
-        });
+        let workload = super::batch_workload(language, now_unix_secs);
         let mut ours = XrayExporter::builder()
             .with_writer(io::sink())
             .build()

@@ -40,6 +40,17 @@ use otel_xray_translate::{BatchOptions, Budget, DocumentBatch, Translator, Trans
 /// The SDK batch span processor's default batch size.
 pub const BATCH: usize = 512;
 
+/// The realistic batch every bench measures: [`BATCH`] spans of `language`'s workload, with trace
+/// ids of `now_unix_secs`.
+pub fn batch_workload(language: Language, now_unix_secs: u64) -> Workload {
+    Workload::generate(&WorkloadConfig {
+        spans: BATCH,
+        language,
+        now_unix_secs,
+        ..WorkloadConfig::default()
+    })
+}
+
 /// What is measured.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Variant {
@@ -85,12 +96,7 @@ pub struct Fixture {
 
 impl Fixture {
     pub fn new(name: &'static str, language: Language, now_unix_secs: u64) -> Self {
-        let workload = Workload::generate(&WorkloadConfig {
-            spans: BATCH,
-            language,
-            now_unix_secs,
-            ..WorkloadConfig::default()
-        });
+        let workload = batch_workload(language, now_unix_secs);
         // What `XrayExporter::set_resource` does when the tracer provider starts.
         let mut theirs = SegmentTranslator::new();
         theirs.set_resource(&workload.resource);
