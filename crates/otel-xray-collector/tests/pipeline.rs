@@ -208,6 +208,46 @@ async fn a_request_that_cannot_fit_is_refused_before_translation() {
 }
 
 #[tokio::test]
+async fn a_full_queue_refuses_requests_like_recent_ones_without_translating_them() {
+    let out = Lines::default();
+    let settings = PipelineSettings {
+        queue_bytes: 40_000,
+        batch_timeout: Duration::from_secs(3600),
+        senders: 1,
+        ..PipelineSettings::default()
+    };
+    let (pipeline, metrics) = start(settings, &out);
+    let ingress = pipeline.ingress();
+    // About 1.3 KB per span: the queue keeps about 13 KB free, more than 20 minimal documents.
+    ingress.submit_otlp("test", &request(20, 1_000)).unwrap();
+    // The same again, with one span that cannot be translated: refused as the recent spans'
+    // size says, before translation, so the bad span is never looked at.
+    let mut req = request(20, 1_000);
+    req.resource_spans[0].scope_spans[0].spans[3].span_id = vec![1, 2, 3];
+    let refused = ingress.submit_otlp("test", &req);
+    assert!(matches!(refused, Err(QueueError::Full { .. })), "{refused:?}");
+    let failures = metrics
+        .translation_failures
+        .get_or_create(&otel_xray_collector::metrics::FailureLabel {
+            receiver: "test",
+            reason: "invalid_span_id".into(),
+        })
+        .get();
+    assert_eq!(failures, 0, "the refused request was not translated");
+    // A smaller request still fits.
+    let small = ingress.submit_otlp("test", &request(5, 1));
+    assert!(small.is_ok(), "{small:?}");
+    drop(ingress);
+    assert!(
+        pipeline
+            .shutdown(tokio::time::Instant::now() + Duration::from_secs(10))
+            .await
+            .drained
+    );
+    assert_eq!(out.docs().len(), 25);
+}
+
+#[tokio::test]
 async fn protobuf_bytes_are_submitted_like_decoded_requests() {
     use otel_xray_collector::pipeline::SubmitError;
     use prost::Message;
