@@ -273,6 +273,13 @@ fn normalize_decoding_refusal(response: &mut http::Response<tonic::body::Body>, 
     }
 }
 
+/// HTTP/2 flow-control window of each request stream.
+const STREAM_WINDOW_BYTES: u32 = 1 << 20;
+/// HTTP/2 flow-control window of each connection (all its streams together).
+const CONNECTION_WINDOW_BYTES: u32 = 2 << 20;
+/// Largest HTTP/2 frame the receiver accepts (h2's default is 16 KiB).
+const MAX_FRAME_BYTES: u32 = 256 << 10;
+
 /// Serves `service` on `listener` (with `TCP_NODELAY` on every accepted connection) until
 /// `shutdown` resolves, then lets requests in progress finish.
 pub(crate) async fn serve(
@@ -281,7 +288,14 @@ pub(crate) async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) {
     let incoming = TcpIncoming::from(listener).with_nodelay(Some(true));
+    // HTTP/2 flow control: with h2's default 64 KiB windows a 512-span request (about 450 KiB)
+    // arrives in small frames, each acknowledged by a WINDOW_UPDATE before the client may send
+    // more. Larger windows (what grpc-go grows to by BDP estimation) and frames let a request
+    // arrive in a few frames; memory stays bounded per connection by the connection window.
     let served = tonic::transport::Server::builder()
+        .initial_stream_window_size(STREAM_WINDOW_BYTES)
+        .initial_connection_window_size(CONNECTION_WINDOW_BYTES)
+        .max_frame_size(MAX_FRAME_BYTES)
         .add_service(service)
         .serve_with_incoming_shutdown(incoming, shutdown)
         .await;
