@@ -214,9 +214,9 @@ impl Ingress {
                 },
             })
             .collect();
-        if outcome.spans > 0 {
-            let cost: usize = docs.iter().map(super::queue::cost).sum();
-            self.recent_span_cost.store(cost / outcome.spans, Ordering::Relaxed);
+        let cost: usize = docs.iter().map(super::queue::cost).sum();
+        if let Some(per_span) = cost.checked_div(outcome.spans) {
+            self.recent_span_cost.store(per_span, Ordering::Relaxed);
         }
         self.queue_documents(receiver, docs)?;
         // Counted once accepted: spans of refused requests are counted as refusals, not here.
