@@ -19,6 +19,7 @@ pub mod backoff;
 pub mod classify;
 pub mod daemon;
 pub mod deliver;
+mod escape;
 pub mod http_client;
 mod request_body;
 pub mod telemetry;

@@ -2,12 +2,12 @@
 //!
 //! Why not the SDK's serializer: it escapes every document string one byte at a time, and segment
 //! documents are JSON, full of quotes to escape. In a profile of the gateway under load that
-//! escaping alone was about 10 % of the process's CPU. The body is therefore written with the
-//! model's escaper ([`otel_xray_model::json::write_str`], which writes exactly what a JSON
-//! serializer writes) and handed to the SDK's request pipeline by [`PreEncodedBody`], an
-//! interceptor that swaps the body just before signing. Everything else stays the SDK's:
-//! credentials, endpoint resolution, SigV4 (which hashes the body it finally sends), timeouts and
-//! the parsing of `UnprocessedTraceSegments`.
+//! escaping alone was about 10 % of the process's CPU. The body is therefore written with an
+//! escaper made for quote-dense documents ([`crate::escape::write_document_str`], which writes
+//! exactly what a JSON serializer writes) and handed to the SDK's request pipeline by
+//! [`PreEncodedBody`], an interceptor that swaps the body just before signing. Everything else
+//! stays the SDK's: credentials, endpoint resolution, SigV4 (which hashes the body it finally
+//! sends), timeouts and the parsing of `UnprocessedTraceSegments`.
 
 use aws_smithy_runtime_api::box_error::BoxError;
 use aws_smithy_runtime_api::client::interceptors::Intercept;
@@ -21,15 +21,19 @@ use bytes::Bytes;
 pub(crate) fn encode<'d>(documents: impl ExactSizeIterator<Item = &'d str> + Clone) -> Bytes {
     // Each document grows by its quotes and escapes: segment documents have a quote every 6–8
     // bytes, so a quarter more is reserved (an eighth was too little, and growing the buffer
-    // copied the whole body once more).
-    let raw: usize = documents.clone().map(|d| d.len() + d.len() / 4 + 3).sum();
-    let mut out: Vec<u8> = Vec::with_capacity(raw + 32);
+    // copied the whole body once more). The escaper reserves room for every byte of the document
+    // it writes being escaped (twice its length, plus 34), so the largest document's length (and
+    // 64 bytes) more keeps that reservation, too, from growing (and copying) the body.
+    let (raw, largest) = documents.clone().fold((0, 0), |(raw, largest), d| {
+        (raw + d.len() + d.len() / 4 + 3, largest.max(d.len()))
+    });
+    let mut out: Vec<u8> = Vec::with_capacity(raw + largest + 64);
     out.extend_from_slice(b"{\"TraceSegmentDocuments\":[");
     for (i, doc) in documents.enumerate() {
         if i > 0 {
             out.push(b',');
         }
-        otel_xray_model::json::write_str(&mut out, doc);
+        crate::escape::write_document_str(&mut out, doc);
     }
     out.extend_from_slice(b"]}");
     Bytes::from(out)
