@@ -1,84 +1,14 @@
 //! The pipeline's stages: documents flow from the ingress to the output in batches of at most
 //! 50, a full queue refuses requests instead of growing, and shutdown delivers what was queued.
 
-use std::io::Write;
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+mod support;
+
 use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
-use opentelemetry_proto::tonic::common::v1::{AnyValue, KeyValue, any_value::Value};
-use opentelemetry_proto::tonic::resource::v1::Resource;
-use opentelemetry_proto::tonic::trace::v1::{ResourceSpans, ScopeSpans, Span};
-use otel_xray_collector::metrics::Metrics;
-use otel_xray_collector::pipeline::output::Output;
+use otel_xray_collector::pipeline::PipelineSettings;
 use otel_xray_collector::pipeline::queue::QueueError;
-use otel_xray_collector::pipeline::{Pipeline, PipelineSettings};
-use otel_xray_translate::{Translator, TranslatorConfig};
-
-#[derive(Clone, Default)]
-struct Lines(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Lines {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl Lines {
-    fn docs(&self) -> Vec<serde_json::Value> {
-        String::from_utf8(self.0.lock().unwrap().clone())
-            .unwrap()
-            .lines()
-            .map(|l| serde_json::from_str(l).unwrap())
-            .collect()
-    }
-}
-
-fn request(spans: u32, attr_bytes: usize) -> ExportTraceServiceRequest {
-    let spans = (0..spans)
-        .map(|i| Span {
-            trace_id: vec![7; 16],
-            span_id: (u64::from(i) + 1).to_be_bytes().to_vec(),
-            name: format!("op{i}"),
-            kind: 2,
-            start_time_unix_nano: 1_700_000_000_000_000_000,
-            end_time_unix_nano: 1_700_000_000_100_000_000,
-            attributes: vec![KeyValue {
-                key: "payload".into(),
-                value: Some(AnyValue {
-                    value: Some(Value::StringValue("p".repeat(attr_bytes))),
-                }),
-                ..KeyValue::default()
-            }],
-            ..Span::default()
-        })
-        .collect();
-    ExportTraceServiceRequest {
-        resource_spans: vec![ResourceSpans {
-            resource: Some(Resource::default()),
-            scope_spans: vec![ScopeSpans {
-                spans,
-                ..ScopeSpans::default()
-            }],
-            ..ResourceSpans::default()
-        }],
-    }
-}
-
-fn start(settings: PipelineSettings, out: &Lines) -> (Pipeline, Arc<Metrics>) {
-    let metrics = Arc::new(Metrics::default());
-    let pipeline = Pipeline::start(
-        settings,
-        Translator::new(TranslatorConfig::default()),
-        Output::Writer(Mutex::new(Box::new(out.clone()))),
-        Arc::clone(&metrics),
-    );
-    (pipeline, metrics)
-}
+use support::in_process::{Lines, request, start_pipeline};
 
 #[tokio::test]
 async fn documents_flow_through_and_shutdown_drains_the_queue() {
@@ -87,7 +17,7 @@ async fn documents_flow_through_and_shutdown_drains_the_queue() {
         batch_timeout: Duration::from_secs(3600),
         ..PipelineSettings::default()
     };
-    let (pipeline, metrics) = start(settings, &out);
+    let (pipeline, metrics) = start_pipeline(settings, &out);
     let ingress = pipeline.ingress();
     let outcome = ingress.submit_otlp("test", &request(120, 10)).unwrap();
     assert_eq!((outcome.spans, outcome.rejected_spans), (120, 0));
@@ -120,7 +50,7 @@ async fn a_full_queue_refuses_requests_instead_of_growing() {
         senders: 1,
         ..PipelineSettings::default()
     };
-    let (pipeline, metrics) = start(settings, &out);
+    let (pipeline, metrics) = start_pipeline(settings, &out);
     let ingress = pipeline.ingress();
     ingress.submit_otlp("test", &request(20, 1_000)).unwrap();
     let refused = ingress.submit_otlp("test", &request(20, 1_000));
@@ -150,7 +80,7 @@ async fn a_full_queue_refuses_requests_instead_of_growing() {
 #[tokio::test]
 async fn partial_translation_failures_are_reported_per_span() {
     let out = Lines::default();
-    let (pipeline, metrics) = start(PipelineSettings::default(), &out);
+    let (pipeline, metrics) = start_pipeline(PipelineSettings::default(), &out);
     let mut req = request(3, 1);
     req.resource_spans[0].scope_spans[0].spans[1].span_id = vec![1, 2, 3];
     let outcome = pipeline.ingress().submit_otlp("test", &req).unwrap();
@@ -182,7 +112,7 @@ async fn a_request_that_cannot_fit_is_refused_before_translation() {
         senders: 1,
         ..PipelineSettings::default()
     };
-    let (pipeline, metrics) = start(settings, &out);
+    let (pipeline, metrics) = start_pipeline(settings, &out);
     let ingress = pipeline.ingress();
     ingress.submit_otlp("test", &request(20, 1_000)).unwrap();
     let label = otel_xray_collector::metrics::ReceiverLabel { receiver: "test" };
@@ -216,7 +146,7 @@ async fn a_full_queue_refuses_requests_like_recent_ones_without_translating_them
         senders: 1,
         ..PipelineSettings::default()
     };
-    let (pipeline, metrics) = start(settings, &out);
+    let (pipeline, metrics) = start_pipeline(settings, &out);
     let ingress = pipeline.ingress();
     // About 1.3 KB per span: the queue keeps about 13 KB free, more than 20 minimal documents.
     ingress.submit_otlp("test", &request(20, 1_000)).unwrap();
@@ -253,7 +183,7 @@ async fn protobuf_bytes_are_submitted_like_decoded_requests() {
     use prost::Message;
 
     let out = Lines::default();
-    let (pipeline, _metrics) = start(PipelineSettings::default(), &out);
+    let (pipeline, _metrics) = start_pipeline(PipelineSettings::default(), &out);
     let ingress = pipeline.ingress();
     let mut req = request(3, 1);
     req.resource_spans[0].scope_spans[0].spans[1].span_id = vec![1, 2, 3];
@@ -296,7 +226,7 @@ async fn a_malformed_request_is_malformed_even_when_the_queue_is_full() {
         senders: 1,
         ..PipelineSettings::default()
     };
-    let (pipeline, metrics) = start(settings, &out);
+    let (pipeline, metrics) = start_pipeline(settings, &out);
     let ingress = pipeline.ingress();
     ingress.submit_otlp("test", &request(20, 1_000)).unwrap();
     let full = ingress.submit_otlp_protobuf("test", &request(100, 1).encode_to_vec());

@@ -8,14 +8,13 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+mod support;
+
 use opentelemetry::trace::{Tracer, TracerProvider as _};
 use opentelemetry_otlp::{Protocol, WithExportConfig, WithHttpConfig, WithTonicConfig};
 use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
 use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceResponse;
 use opentelemetry_proto::tonic::collector::trace::v1::trace_service_client::TraceServiceClient;
-use opentelemetry_proto::tonic::common::v1::{AnyValue, KeyValue, any_value::Value};
-use opentelemetry_proto::tonic::resource::v1::Resource;
-use opentelemetry_proto::tonic::trace::v1::{ResourceSpans, ScopeSpans, Span};
 use otel_xray_collector::metrics::{Metrics, ReceiverLabel, RefusalLabel};
 use otel_xray_collector::pipeline::output::Output;
 use otel_xray_collector::pipeline::{Pipeline, PipelineSettings};
@@ -30,6 +29,8 @@ use tonic::codec::{CompressionEncoding, DecodeBuf, EncodeBuf};
 use tonic::{Code, Status};
 use tonic_types::StatusExt;
 
+use support::in_process::{Lines, request, start_pipeline};
+
 const LOOPBACK_ANY_PORT: &str = "127.0.0.1:0";
 
 /// Every test finishes well within this, or fails.
@@ -37,19 +38,6 @@ const TEST_DEADLINE: Duration = Duration::from_secs(60);
 
 // ---------------------------------------------------------------------------------------------
 // The gateway under test
-
-#[derive(Clone, Default)]
-struct Lines(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Lines {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
 
 /// A pipeline writing JSON lines into memory, with both OTLP receivers on ephemeral loopback
 /// ports.
@@ -75,14 +63,8 @@ impl Gateway {
         max_request_bytes: usize,
         max_concurrent_requests: usize,
     ) -> Self {
-        let metrics = Arc::new(Metrics::default());
         let out = Lines::default();
-        let pipeline = Pipeline::start(
-            settings,
-            Translator::new(TranslatorConfig::default()),
-            Output::Writer(Mutex::new(Box::new(out.clone()))),
-            Arc::clone(&metrics),
-        );
+        let (pipeline, metrics) = start_pipeline(settings, &out);
         let receivers = OtlpReceivers::start(
             &OtlpSettings {
                 grpc: Some(LOOPBACK_ANY_PORT.parse().unwrap()),
@@ -140,11 +122,7 @@ impl Gateway {
         assert!(self.receivers.shutdown(deadline).await, "receivers stopped in time");
         let report = self.pipeline.shutdown(deadline).await;
         assert!(report.drained, "{report:?}");
-        String::from_utf8(self.out.0.lock().unwrap().clone())
-            .unwrap()
-            .lines()
-            .map(|l| serde_json::from_str(l).unwrap())
-            .collect()
+        self.out.docs()
     }
 }
 
@@ -183,38 +161,6 @@ fn names(docs: &[serde_json::Value]) -> Vec<String> {
 
 // ---------------------------------------------------------------------------------------------
 // Requests
-
-fn request(spans: u32, attr_bytes: usize) -> ExportTraceServiceRequest {
-    let spans = (0..spans)
-        .map(|i| Span {
-            trace_id: vec![7; 16],
-            span_id: (u64::from(i) + 1).to_be_bytes().to_vec(),
-            name: format!("op{i}"),
-            // INTERNAL roots are named after the span, which the tests compare.
-            kind: 1,
-            start_time_unix_nano: 1_700_000_000_000_000_000,
-            end_time_unix_nano: 1_700_000_000_100_000_000,
-            attributes: vec![KeyValue {
-                key: "payload".into(),
-                value: Some(AnyValue {
-                    value: Some(Value::StringValue("p".repeat(attr_bytes))),
-                }),
-                ..KeyValue::default()
-            }],
-            ..Span::default()
-        })
-        .collect();
-    ExportTraceServiceRequest {
-        resource_spans: vec![ResourceSpans {
-            resource: Some(Resource::default()),
-            scope_spans: vec![ScopeSpans {
-                spans,
-                ..ScopeSpans::default()
-            }],
-            ..ResourceSpans::default()
-        }],
-    }
-}
 
 /// Three spans, the second with a 3-byte span id that cannot be translated.
 fn request_with_one_bad_span() -> ExportTraceServiceRequest {

@@ -2,43 +2,18 @@
 //! pipeline byte for byte, bad datagrams are counted by reason, a full queue refuses, and
 //! shutdown closes the socket.
 
-use std::io::Write;
 use std::net::{SocketAddr, UdpSocket};
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+mod support;
+
 use otel_xray_collector::metrics::{FailureLabel, Metrics, ReceiverLabel, RefusalLabel};
-use otel_xray_collector::pipeline::output::Output;
-use otel_xray_collector::pipeline::{Pipeline, PipelineSettings};
+use otel_xray_collector::pipeline::PipelineSettings;
 use otel_xray_collector::xray_udp::{XrayUdpOptions, XrayUdpReceiver};
-use otel_xray_translate::{Translator, TranslatorConfig};
+use support::in_process::{Lines, start_pipeline};
 use tokio::time::Instant;
 
 const HEADER: &str = r#"{"format":"json","version":1}"#;
-
-/// What the pipeline's writer output received, one document per line.
-#[derive(Clone, Default)]
-struct Lines(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Lines {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl Lines {
-    fn lines(&self) -> Vec<String> {
-        String::from_utf8(self.0.lock().unwrap().clone())
-            .unwrap()
-            .lines()
-            .map(str::to_owned)
-            .collect()
-    }
-}
 
 fn fixture(name: &str) -> String {
     let path = format!("{}/tests/data/xray_udp/{name}.json", env!("CARGO_MANIFEST_DIR"));
@@ -47,17 +22,6 @@ fn fixture(name: &str) -> String {
 
 fn datagram(doc: &str) -> Vec<u8> {
     format!("{HEADER}\n{doc}").into_bytes()
-}
-
-fn start_pipeline(settings: PipelineSettings, out: &Lines) -> (Pipeline, Arc<Metrics>) {
-    let metrics = Arc::new(Metrics::default());
-    let pipeline = Pipeline::start(
-        settings,
-        Translator::new(TranslatorConfig::default()),
-        Output::Writer(Mutex::new(Box::new(out.clone()))),
-        Arc::clone(&metrics),
-    );
-    (pipeline, metrics)
 }
 
 fn produced(metrics: &Metrics) -> u64 {

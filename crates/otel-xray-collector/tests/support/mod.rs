@@ -1,7 +1,10 @@
-//! Helpers shared by the tests that run the `otel-xray` binary: child processes that are killed
-//! on drop, scratch directories, free loopback ports and a tiny HTTP/1.0 client.
+//! Helpers shared by the collector's tests. Those that run the `otel-xray` binary: child processes that are killed
+//! on drop, scratch directories, free loopback ports and a tiny HTTP/1.0 client
+//! (here); those that run the pipeline in the test process: [`in_process`].
 
 #![allow(dead_code)] // each test binary uses its own subset
+
+pub mod in_process;
 
 use std::fs::File;
 use std::io::{Read, Write};
